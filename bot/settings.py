@@ -1,0 +1,108 @@
+"""The one settings object, read from the environment (with `.env` loaded by python-dotenv)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coalition.db"
+TOKEN_HELP = (
+    "Create an application at https://discord.com/developers/applications, copy its bot token "
+    "into DISCORD_TOKEN (in the environment or a .env file; see README.md), "
+    "or try the bot offline with `python -m bot demo`."
+)
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one sentence a person can act on."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    discord_token: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:
+        # The token must never reach a log line, even through a repr.
+        token = "set" if self.discord_token else "missing"
+        return f"Settings(token={token}, database_url={self.safe_database_url!r}, dev_guild_id={self.dev_guild_id})"
+
+    @property
+    def safe_database_url(self) -> str:
+        """Return the database URL with any password hidden."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    def require_token(self) -> str:
+        """Return the token, or raise a SettingsError saying how to get one."""
+        if not self.discord_token:
+            raise SettingsError(f"DISCORD_TOKEN is not set. {TOKEN_HELP}")
+        return self.discord_token
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Build settings from the environment, reading `.env` first unless told not to."""
+        if environ is None:
+            if dotenv:
+                load_dotenv(Path.cwd() / ".env", override=False)
+            environ = os.environ
+        token = (environ.get("DISCORD_TOKEN") or "").strip() or None
+        return cls(
+            discord_token=token,
+            database_url=parse_database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            dev_guild_id=_parse_int(environ, "DEV_GUILD_ID"),
+            log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
+        )
+
+
+def parse_database_url(raw: str) -> str:
+    """Validate DATABASE_URL and map plain scheme names to their async drivers."""
+    raw = raw.strip()
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"DATABASE_URL {raw[:60]!r} is not a database URL; use sqlite+aiosqlite:///data/coalition.db "
+            "or postgresql+asyncpg://user:password@host/dbname."
+        ) from None
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif backend in {"postgresql", "postgres"}:
+        url = url.set(drivername="postgresql+asyncpg")
+    else:
+        raise SettingsError(
+            f"DATABASE_URL uses {backend!r}, which the bot does not support; use SQLite "
+            "(sqlite+aiosqlite:///data/coalition.db) or PostgreSQL (postgresql+asyncpg://...)."
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _parse_int(environ: Mapping[str, str], name: str) -> int | None:
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise SettingsError(
+            f"{name} must be a whole number (a Discord ID for DEV_GUILD_ID), not {raw[:40]!r}."
+        )
+    return int(raw)
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in logging.getLevelNamesMapping():
+        raise SettingsError(f"LOG_LEVEL {raw[:20]!r} is not a level; use DEBUG, INFO, WARNING or ERROR.")
+    return level

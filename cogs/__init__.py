@@ -1,0 +1,1 @@
+"""Features: one package per feature, each with `setup()` in its `__init__.py`."""

@@ -1,0 +1,196 @@
+"""`/setup`: where the bot posts, which roles mean what, the code of conduct, and a health check."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.audit import record_action
+from bot.checks import organizer_only
+from bot.core import CoalitionBot
+from bot.replies import truncate
+from bot.ui import CoalitionModal
+from cogs.setup.diagnosis import diagnose
+from db import disciplines, guilds
+from db.guilds import CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
+
+log = logging.getLogger(__name__)
+
+ChannelChoice = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit"]
+RoleChoice = Literal["member", "organizer"]
+
+
+class CodeOfConductModal(CoalitionModal, title="Code of conduct"):
+    text: discord.ui.TextInput[CodeOfConductModal] = discord.ui.TextInput(
+        label="The code new members agree to",
+        style=discord.TextStyle.paragraph,
+        max_length=CODE_OF_CONDUCT_MAX,
+        min_length=20,
+    )
+
+    def __init__(self, bot: CoalitionBot, current: str | None) -> None:
+        super().__init__()
+        self.bot = bot
+        if current:
+            self.text.default = current
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        text = self.text.value.strip()
+        async with self.bot.database.session() as session:
+            await guilds.set_code_of_conduct(session, interaction.guild_id, text, discord.utils.utcnow())
+        await interaction.response.send_message(
+            f"Saved the code of conduct ({len(text)} characters). New members see it during onboarding.",
+            ephemeral=True,
+        )
+        await record_action(
+            self.bot,
+            interaction.guild_id,
+            interaction.user.id,
+            "setup.code_of_conduct",
+            f"{len(text)} characters",
+        )
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class SetupCog(
+    commands.GroupCog, group_name="setup", group_description="Configure the coalition bot for this server"
+):
+    def __init__(self, bot: CoalitionBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="show")
+    @organizer_only()
+    async def show(self, interaction: discord.Interaction) -> None:
+        """Show this server's channels, roles and code of conduct."""
+        assert interaction.guild is not None
+        config = await self.bot.guild_config(interaction.guild.id)
+        embed = discord.Embed(title="Coalition bot settings", colour=discord.Colour.blurple())
+        channels = "\n".join(
+            f"**{purpose}**: {_mention(config.channel_id(purpose), '#')}" for purpose in CHANNEL_PURPOSES
+        )
+        roles = "\n".join(
+            f"**{purpose}**: {_mention(config.role_id(purpose), '@&')}" for purpose in ROLE_PURPOSES
+        )
+        embed.add_field(name="Channels", value=channels, inline=False)
+        embed.add_field(name="Roles", value=roles, inline=False)
+        coc = (
+            truncate(config.code_of_conduct, 1000)
+            if config.code_of_conduct
+            else "not set (`/setup code-of-conduct`)"
+        )
+        embed.add_field(name="Code of conduct", value=coc, inline=False)
+        embed.set_footer(text="Run /setup check to find anything that would stop the bot from working.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="channel")
+    @app_commands.describe(purpose="What the channel is for", channel="The channel; leave empty to unset")
+    @organizer_only()
+    async def channel(
+        self,
+        interaction: discord.Interaction,
+        purpose: ChannelChoice,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        """Choose the channel the bot uses for welcomes, introductions, campaigns, polls, review or audit."""
+        assert interaction.guild is not None
+        if channel is not None:
+            permissions = channel.permissions_for(interaction.guild.me)
+            if not (permissions.view_channel and permissions.send_messages):
+                await interaction.response.send_message(
+                    f"I cannot post in {channel.mention}. Give my role View Channel and Send Messages there, "
+                    "then run this again.",
+                    ephemeral=True,
+                )
+                return
+        async with self.bot.database.session() as session:
+            await guilds.set_channel(
+                session,
+                interaction.guild.id,
+                purpose,
+                channel.id if channel else None,
+                discord.utils.utcnow(),
+            )
+        said = (
+            f"The {purpose} channel is now {channel.mention}."
+            if channel
+            else f"The {purpose} channel is unset."
+        )
+        await interaction.response.send_message(said, ephemeral=True)
+        await record_action(self.bot, interaction.guild.id, interaction.user.id, "setup.channel", said)
+
+    @app_commands.command(name="role")
+    @app_commands.describe(purpose="What the role means", role="The role; leave empty to unset")
+    @organizer_only()
+    async def role(
+        self, interaction: discord.Interaction, purpose: RoleChoice, role: discord.Role | None = None
+    ) -> None:
+        """Choose the member role (given after onboarding) or the organizer role."""
+        guild = interaction.guild
+        assert guild is not None
+        if role is not None and (role.is_default() or role.managed):
+            await interaction.response.send_message(
+                f"{role.mention} is managed by Discord or an integration; pick an ordinary role.",
+                ephemeral=True,
+            )
+            return
+        async with self.bot.database.session() as session:
+            await guilds.set_role(
+                session, guild.id, purpose, role.id if role else None, discord.utils.utcnow()
+            )
+        said = f"The {purpose} role is now {role.mention}." if role else f"The {purpose} role is unset."
+        if role is not None and purpose == "member" and role >= guild.me.top_role:
+            said += f" Note: it is above my highest role, so I cannot give it until my role is moved above {role.mention}."
+        await interaction.response.send_message(said, ephemeral=True)
+        await record_action(self.bot, guild.id, interaction.user.id, "setup.role", said)
+
+    @app_commands.command(name="code-of-conduct")
+    @organizer_only()
+    async def code_of_conduct(self, interaction: discord.Interaction) -> None:
+        """Write or edit the code of conduct that new members agree to."""
+        assert interaction.guild_id is not None
+        config = await self.bot.guild_config(interaction.guild_id)
+        await interaction.response.send_modal(CodeOfConductModal(self.bot, config.code_of_conduct))
+
+    @app_commands.command(name="check")
+    @organizer_only()
+    async def check(self, interaction: discord.Interaction) -> None:
+        """Find anything in the configuration that would stop the bot from working."""
+        guild = interaction.guild
+        assert guild is not None
+        config = await self.bot.guild_config(guild.id)
+        async with self.bot.database.session() as session:
+            catalog = await disciplines.list_disciplines(session, guild.id)
+        findings = diagnose(
+            guild,
+            config,
+            members_intent=self.bot.intents.members,
+            managed_role_ids={d.role_id for d in catalog if d.role_id is not None},
+        )
+        if not findings:
+            embed = discord.Embed(
+                title="All clear",
+                description="I can post where I should and give the roles I should.",
+                colour=discord.Colour.green(),
+            )
+        else:
+            embed = discord.Embed(
+                title=f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found",
+                colour=discord.Colour.orange(),
+            )
+            for finding in findings[:25]:
+                embed.add_field(
+                    name=truncate(finding.problem, 256),
+                    value=truncate(f"Fix: {finding.fix}", 1024),
+                    inline=False,
+                )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+def _mention(snowflake: int | None, prefix: str) -> str:
+    return f"<{prefix}{snowflake}>" if snowflake else "not set"

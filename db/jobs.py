@@ -1,0 +1,171 @@
+"""Scheduled jobs: rows with a due time, claimed atomically so that two processes never both run one."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Index, Text, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from db.types import Snowflake, UTCDateTime
+
+PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
+
+
+class ScheduledJob(SQLModel, table=True):
+    __tablename__ = "scheduled_job"
+    __table_args__ = (Index("ix_scheduled_job_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=64)
+    # The same key is never scheduled twice: "onboarding.reminder:<guild>:<member>" and the like.
+    key: str = Field(max_length=200, unique=True)
+    guild_id: int | None = Field(default=None, sa_type=Snowflake)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=PENDING, max_length=16)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+async def schedule(
+    session: AsyncSession,
+    *,
+    kind: str,
+    key: str,
+    due_at: datetime,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    guild_id: int | None = None,
+) -> ScheduledJob:
+    """Schedule a job under a unique key; a key already scheduled (in any state) is returned unchanged."""
+    existing = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+    if existing is not None:
+        return existing
+    job = ScheduledJob(
+        kind=kind, key=key, due_at=due_at, payload=payload or {}, guild_id=guild_id, created_at=now
+    )
+    # A savepoint keeps a concurrent insert of the same key from spoiling the caller's transaction.
+    try:
+        async with session.begin_nested():
+            session.add(job)
+    except Exception:
+        existing = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        if existing is None:
+            raise
+        return existing
+    return job
+
+
+async def reschedule(session: AsyncSession, key: str, due_at: datetime) -> bool:
+    """Move a pending job to a new time; False if it is not pending any more."""
+    result = await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.key == key, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .values(due_at=due_at)
+    )
+    return _rowcount(result) == 1
+
+
+async def cancel(session: AsyncSession, key: str) -> bool:
+    """Cancel a pending job; False if it already ran, runs, or never existed."""
+    result = await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.key == key, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .values(status=CANCELLED)
+    )
+    return _rowcount(result) == 1
+
+
+async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
+    """Cancel every pending job whose key starts with the prefix."""
+    result = await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.key.startswith(prefix), ScheduledJob.status == PENDING)  # type: ignore[attr-defined]
+        .values(status=CANCELLED)
+    )
+    return _rowcount(result)
+
+
+async def get(session: AsyncSession, key: str) -> ScheduledJob | None:
+    return await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """The due time of the earliest pending job."""
+    return await session.scalar(
+        select(ScheduledJob.due_at)
+        .where(ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .order_by(ScheduledJob.due_at)
+        .limit(1)
+    )
+
+
+async def release_stale(session: AsyncSession, now: datetime, lease: timedelta) -> int:
+    """Return jobs claimed by a process that died mid-run to the queue."""
+    result = await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.status == RUNNING, ScheduledJob.claimed_at < now - lease)  # type: ignore[arg-type, operator]
+        .values(status=PENDING, claimed_by=None, claimed_at=None)
+    )
+    return _rowcount(result)
+
+
+async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: int = 50) -> list[ScheduledJob]:
+    """Claim up to `limit` due jobs for this worker; a job another worker claimed first is skipped."""
+    candidates = await session.scalars(
+        select(ScheduledJob.id)
+        .where(ScheduledJob.status == PENDING, ScheduledJob.due_at <= now)  # type: ignore[arg-type]
+        .order_by(ScheduledJob.due_at, ScheduledJob.id)
+        .limit(limit)
+    )
+    claimed: list[int] = []
+    for job_id in candidates:
+        # The status test in the WHERE clause is the lock: only one UPDATE can move it off pending.
+        result = await session.execute(
+            update(ScheduledJob)
+            .where(ScheduledJob.id == job_id, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+            .values(status=RUNNING, claimed_by=worker, claimed_at=now, attempts=ScheduledJob.attempts + 1)
+        )
+        if _rowcount(result) == 1:
+            claimed.append(job_id)
+    if not claimed:
+        return []
+    rows = await session.scalars(
+        select(ScheduledJob)
+        .where(ScheduledJob.id.in_(claimed))  # type: ignore[union-attr]
+        .order_by(ScheduledJob.due_at, ScheduledJob.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def finish(session: AsyncSession, job_id: int, now: datetime) -> None:
+    await session.execute(
+        update(ScheduledJob)
+        .where(ScheduledJob.id == job_id)  # type: ignore[arg-type]
+        .values(status=DONE, finished_at=now, last_error=None)
+    )
+
+
+async def fail(
+    session: AsyncSession, job_id: int, now: datetime, error: str, retry_at: datetime | None
+) -> None:
+    """Record a failure; with retry_at the job goes back to the queue for another attempt."""
+    values: dict[str, Any] = {"last_error": error[:2000], "claimed_by": None}
+    if retry_at is None:
+        values.update(status=FAILED, finished_at=now)
+    else:
+        values.update(status=PENDING, due_at=retry_at, claimed_at=None)
+    await session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(**values))  # type: ignore[arg-type]
+
+
+def _rowcount(result: Any) -> int:
+    return result.rowcount if isinstance(result, CursorResult) else int(getattr(result, "rowcount", 0))

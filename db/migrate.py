@@ -1,0 +1,51 @@
+"""Apply Alembic migrations from code (start-up, `python -m bot db upgrade`, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from db.engine import Database
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """Build the Alembic configuration without needing alembic.ini on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if url:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade(database: Database, revision: str = "heads") -> None:
+    """Bring the database to the newest schema."""
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_run, "upgrade", revision)
+
+
+async def downgrade(database: Database, revision: str) -> None:
+    async with database.engine.begin() as connection:
+        await connection.run_sync(_run, "downgrade", revision)
+
+
+async def pending(database: Database) -> bool:
+    """True when the database is behind the newest revision."""
+    async with database.engine.connect() as connection:
+        current = await connection.run_sync(
+            lambda conn: set(MigrationContext.configure(conn).get_current_heads())
+        )
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return current != heads
+
+
+def _run(connection: Any, action: str, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    getattr(command, action)(config, revision)

@@ -1,0 +1,206 @@
+"""Fixtures: the production bot on a fresh database for SimCord, and databases for the storage layer."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import pytest
+import pytest_asyncio
+from simcord.env import Env
+from sqlalchemy.engine import make_url
+
+from bot.core import CoalitionBot
+from bot.errors import is_user_facing
+from bot.settings import Settings
+from db import migrate
+from db.engine import Database
+from db.guilds import CHANNEL_PURPOSES, GuildConfig
+
+pytest_plugins = ["tests.contract_plugin"]
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run; each test gets a copy (migrating per test would be slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def build() -> None:
+        database = Database(_sqlite_url(path))
+        try:
+            await migrate.upgrade(database)
+        finally:
+            await database.dispose()
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "coalition.db"
+    shutil.copyfile(sqlite_template, path)
+    return _sqlite_url(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A migrated PostgreSQL template database, when TEST_DATABASE_URL points at a server."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    name = f"coalition_tpl_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+
+    async def build() -> None:
+        database = Database(_pg_url(name))
+        try:
+            await migrate.upgrade(database)
+        finally:
+            await database.dispose()
+
+    asyncio.run(build())
+    yield name
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pg_url(database: str) -> str:
+    assert POSTGRES_URL
+    return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+
+async def _pg_admin(statement: str) -> None:
+    import asyncpg
+
+    assert POSTGRES_URL
+    url = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        user=url.username, password=url.password, host=url.host, port=url.port or 5432, database=url.database
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest_asyncio.fixture(params=["sqlite", "postgresql"])
+async def database(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[Database]:
+    """A migrated, empty database: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        db = Database(sqlite_url)
+        yield db
+        await db.dispose()
+        return
+    template = request.getfixturevalue("postgres_template")
+    if template is None:
+        pytest.skip("TEST_DATABASE_URL is not set; .ci/run starts a PostgreSQL server and sets it")
+    name = f"coalition_t_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    db = Database(_pg_url(name))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --------------------------------------------------------------------------- the bot under SimCord
+
+
+@pytest.fixture
+def bot_settings(sqlite_url: str) -> Settings:
+    return Settings(discord_token=None, database_url=sqlite_url)
+
+
+@pytest_asyncio.fixture
+async def make_bot(bot_settings: Settings) -> AsyncIterator[Callable[..., CoalitionBot]]:
+    """Build production bots on the test's database; a test calls it again to restart the bot."""
+    databases: list[Database] = []
+
+    def build(**options: object) -> CoalitionBot:
+        database = Database(bot_settings.database_url)
+        databases.append(database)
+        return CoalitionBot(bot_settings, database, **options)  # type: ignore[arg-type]
+
+    yield build
+    for database in databases:
+        await database.dispose()
+
+
+@pytest.fixture
+def simcord_bot(make_bot: Callable[..., CoalitionBot]) -> CoalitionBot:
+    """The fixture SimCord's pytest plugin builds `simcord_env` from: the real bot, fresh database."""
+    return make_bot()
+
+
+@pytest_asyncio.fixture
+async def simcord_env(simcord_bot: CoalitionBot, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
+    """SimCord's environment, where errors shown to the member as a clear message are not test failures.
+
+    SimCord re-raises every error a handler saw; refusals (a member trying an organizer command, bad
+    input) are part of the product and answered on purpose, so only the others fail the test.
+    """
+    marker = request.node.get_closest_marker("simcord")
+    env = Env(simcord_bot, **(marker.kwargs if marker else {}))
+    await env.start()
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+        if env.check_errors:
+            unexpected = [
+                error for error in env.errors_since(env._errors_acknowledged) if not is_user_facing(error)
+            ]
+            env._errors_acknowledged = env.error_cursor
+            if unexpected:
+                raise ExceptionGroup(f"bot raised {len(unexpected)} unexpected error(s)", unexpected)
+
+
+@dataclass
+class Coalition:
+    """A small coalition server: an organizer, two members, and every channel the bot uses."""
+
+    env: Env
+    guild: object
+    channels: dict[str, object]
+    organizer: object
+    member: object
+    other: object
+    general: object
+
+    @property
+    def bot(self) -> CoalitionBot:
+        return self.env.bot  # type: ignore[return-value]
+
+
+@pytest_asyncio.fixture
+async def coalition(simcord_env: Env) -> Coalition:
+    """A configured server (channels set through the database, as `/setup channel` would)."""
+    env = simcord_env
+    guild = env.create_guild("Health Equity Coalition")
+    general = guild.create_text_channel("general")
+    channels = {purpose: guild.create_text_channel(purpose) for purpose in CHANNEL_PURPOSES}
+    organizers = guild.create_role("Organizers", permissions=discord.Permissions(manage_guild=True))
+    organizer = guild.add_member(env.create_user("olivia"), roles=[organizers])
+    member = guild.add_member(env.create_user("marcus"))
+    other = guild.add_member(env.create_user("priya"))
+    await env.settle()
+    bot: CoalitionBot = env.bot  # type: ignore[assignment]
+    async with bot.database.session() as session:
+        config = GuildConfig(guild_id=guild.id)
+        for purpose, channel in channels.items():
+            setattr(config, f"{purpose}_channel_id", channel.id)
+        session.add(config)
+    return Coalition(env, guild, channels, organizer, member, other, general)
