@@ -21,6 +21,12 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    # Full-text indexes (SQLite FTS5 tables and their shadow tables, named *_fts*) are created by raw SQL in
+    # their revision and have no model, so autogenerate must not offer to drop them.
+    return not (type_ == "table" and name is not None and "_fts" in name)
+
+
 def configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -28,6 +34,7 @@ def configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
 
 
