@@ -27,6 +27,7 @@ RoleChoice = Literal["member", "organizer"]
 class CodeOfConductModal(CoalitionModal, title="Code of conduct"):
     text: discord.ui.TextInput[CodeOfConductModal] = discord.ui.TextInput(
         label="The code new members agree to",
+        custom_id="setup:code_of_conduct:text",
         style=discord.TextStyle.paragraph,
         max_length=CODE_OF_CONDUCT_MAX,
         min_length=20,

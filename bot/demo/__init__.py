@@ -1,0 +1,53 @@
+"""`python -m bot demo`: the real bot against SimCord's simulated Discord, scripted, printed as a transcript."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+from bot.core import CoalitionBot
+from bot.demo.world import Demo
+from bot.errors import is_user_facing
+from bot.settings import Settings
+from db import migrate
+from db.engine import Database
+
+# The order a newcomer would meet the features in; a scene module that does not exist yet is skipped.
+SCENES = ("setup", "onboarding", "resources", "campaigns", "polls")
+
+
+async def run_demo(db_path: str) -> int:
+    """Play every scene on a fresh database at db_path and leave the database behind."""
+    import simcord
+
+    path = Path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{path}"
+    database = Database(url)
+    try:
+        await migrate.upgrade(database)
+        bot = CoalitionBot(Settings(database_url=url), database)
+        # Refusals shown to members are part of the script; any other error the bot raised fails the demo.
+        async with simcord.run(bot, check_errors=False) as env:
+            demo = await Demo.build(env)
+            for name in SCENES:
+                try:
+                    scene = importlib.import_module(f"bot.demo.scenes.{name}")
+                except ModuleNotFoundError:
+                    continue
+                demo.heading(scene.__doc__ or name)
+                await scene.run(demo)
+            unexpected = [error for error in env.errors if not is_user_facing(error)]
+            demo.heading("The end")
+            if unexpected:
+                for error in unexpected:
+                    print(f"The bot raised an unexpected error: {error!r}", file=sys.stderr)
+                return 1
+            demo.narrate(f"The demo's database is at {path}; open it with any SQLite browser.")
+    finally:
+        await database.dispose()
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,1 @@
+"""Demo scenes, one per feature: each module has `async def run(demo)`."""
