@@ -35,8 +35,9 @@ class Scheduler:
         *,
         now: Callable[[], datetime] = discord.utils.utcnow,
         worker: str | None = None,
-        # Another process may schedule a sooner job without waking us, so never sleep longer than this.
-        max_sleep: timedelta = timedelta(minutes=5),
+        # A process wakes itself for the jobs it schedules; this cap only bounds how late a job scheduled by
+        # another process that then died is picked up. Kept long because every wake costs queries.
+        max_sleep: timedelta = timedelta(hours=24),
         lease: timedelta = timedelta(minutes=15),
     ) -> None:
         self.database = database
@@ -116,9 +117,14 @@ class Scheduler:
     async def _sleep_until_next(self) -> None:
         async with self.database.session() as session:
             due = await jobs.next_due_at(session)
-        delay = self.max_sleep.total_seconds()
+            claimed = await jobs.oldest_claim_at(session)
+        wake = self.now() + self.max_sleep
         if due is not None:
-            delay = max(0.0, min(delay, (due - self.now()).total_seconds()))
+            wake = min(wake, due)
+        if claimed is not None:
+            # A claim whose process died is released when its lease runs out: wake then.
+            wake = min(wake, claimed + self.lease + timedelta(seconds=1))
+        delay = max(0.0, (wake - self.now()).total_seconds())
         if delay <= 0:
             return
         # A plain sleep (not an Event with a timeout) so that a simulated clock in tests can move past it.

@@ -108,6 +108,16 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
     )
 
 
+async def oldest_claim_at(session: AsyncSession) -> datetime | None:
+    """When the oldest running claim was made (its lease ends a fixed time later)."""
+    return await session.scalar(
+        select(ScheduledJob.claimed_at)
+        .where(ScheduledJob.status == RUNNING)  # type: ignore[arg-type]
+        .order_by(ScheduledJob.claimed_at)
+        .limit(1)
+    )
+
+
 async def release_stale(session: AsyncSession, now: datetime, lease: timedelta) -> int:
     """Return jobs claimed by a process that died mid-run to the queue."""
     result = await session.execute(

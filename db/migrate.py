@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from db.engine import Database
+from db.types import UTCDateTime
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -43,6 +44,18 @@ async def pending(database: Database) -> bool:
         )
     heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     return current != heads
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write our column types by name in revisions (every revision imports db.types)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "db.types.UTCDateTime()"
+    return False
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Leave full-text tables (SQLite FTS5 and its shadow tables, named *_fts*) to their raw-SQL revision."""
+    return not (type_ == "table" and name is not None and "_fts" in name)
 
 
 def _run(connection: Any, action: str, revision: str) -> None:

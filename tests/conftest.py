@@ -6,9 +6,11 @@ import asyncio
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -62,7 +64,7 @@ def postgres_template() -> Iterator[str | None]:
         yield None
         return
     name = f"coalition_tpl_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    _run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))
 
     async def build() -> None:
         database = Database(_pg_url(name))
@@ -71,9 +73,15 @@ def postgres_template() -> Iterator[str | None]:
         finally:
             await database.dispose()
 
-    asyncio.run(build())
+    _run_sync(build())
     yield name
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _run_sync(coroutine: Any) -> Any:
+    """Run a coroutine to completion from sync code, even when an event loop is already running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _pg_url(database: str) -> str:
@@ -157,6 +165,7 @@ async def simcord_env(simcord_bot: CoalitionBot, request: pytest.FixtureRequest)
     await env.start()
     try:
         yield env
+        assert_bot_pinged_no_role_or_everyone(env)
     finally:
         await env.shutdown()
         if env.check_errors:
@@ -166,6 +175,17 @@ async def simcord_env(simcord_bot: CoalitionBot, request: pytest.FixtureRequest)
             env._errors_acknowledged = env.error_cursor
             if unexpected:
                 raise ExceptionGroup(f"bot raised {len(unexpected)} unexpected error(s)", unexpected)
+
+
+def assert_bot_pinged_no_role_or_everyone(env: Env) -> None:
+    """Fail when any message the bot left would have pinged @everyone, @here or a role."""
+    bot_id = env.bot.user.id if env.bot.user else None
+    for store in env.backend.messages.values():
+        for message in store.values():
+            if message.author_id != bot_id:
+                continue
+            assert not message.mention_everyone, f"bot message {message.id} pings @everyone/@here"
+            assert not message.ping_role_ids, f"bot message {message.id} pings roles {message.ping_role_ids}"
 
 
 @dataclass

@@ -8,23 +8,10 @@ from typing import Any
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from db.migrate import include_name, render_item
 from db.models import metadata
-from db.types import UTCDateTime
 
 config = context.config
-
-
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
-    # Our column types live in db.types, which every revision imports (script.py.mako).
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "db.types.UTCDateTime()"
-    return False
-
-
-def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    # Full-text indexes (SQLite FTS5 tables and their shadow tables, named *_fts*) are created by raw SQL in
-    # their revision and have no model, so autogenerate must not offer to drop them.
-    return not (type_ == "table" and name is not None and "_fts" in name)
 
 
 def configure(connection: Connection) -> None:
