@@ -9,10 +9,12 @@ import discord
 
 async def reply(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
     """Send the first response, or a followup when the interaction was already answered."""
+    if content is not None:
+        kwargs["content"] = content
     if interaction.response.is_done():
-        await interaction.followup.send(content, **kwargs)
+        await interaction.followup.send(**kwargs)
     else:
-        await interaction.response.send_message(content, **kwargs)
+        await interaction.response.send_message(**kwargs)
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = True, thinking: bool = True) -> None:

@@ -47,8 +47,9 @@ class Scheduler:
         self.lease = lease
         self._handlers: dict[str, Handler] = {}
         self._task: asyncio.Task[None] | None = None
-        # While the loop sleeps, the time it will wake; a sooner job restarts the loop (see schedule()).
+        # While the loop sleeps: the time it will wake, and the nap itself, which a sooner job cuts short.
         self._sleeping_until: datetime | None = None
+        self._nap: asyncio.Task[None] | None = None
 
     def register(self, kind: str, handler: Handler) -> None:
         """Say which coroutine runs jobs of this kind (cogs do this in `cog_load`)."""
@@ -57,7 +58,6 @@ class Scheduler:
     def start(self, before: Callable[[], Awaitable[Any]] | None = None) -> None:
         """Start the sleeper task; `before` is awaited first (the bot waits until it is ready)."""
         if self._task is None or self._task.done():
-            self._sleeping_until = None
             self._task = asyncio.create_task(self._run(before), name=f"scheduler-{self.worker}")
 
     async def stop(self) -> None:
@@ -79,11 +79,8 @@ class Scheduler:
             job = await jobs.schedule(
                 session, kind=kind, key=key, due_at=due_at, now=self.now(), payload=payload, guild_id=guild_id
             )
-        if self._task is not None and self._sleeping_until is not None and job.due_at < self._sleeping_until:
-            # The loop is parked in a plain sleep (nothing half-done), so restarting it is safe.
-            self._task.cancel()
-            self._task = None
-            self.start()
+        if self._nap is not None and self._sleeping_until is not None and job.due_at < self._sleeping_until:
+            self._nap.cancel()
         return job
 
     async def cancel(self, key: str) -> bool:
@@ -127,12 +124,19 @@ class Scheduler:
         delay = max(0.0, (wake - self.now()).total_seconds())
         if delay <= 0:
             return
-        # A plain sleep (not an Event with a timeout) so that a simulated clock in tests can move past it.
+        # A plain sleep in a task of its own (not an Event with a timeout): a simulated clock in tests can move
+        # past it, and schedule() can cut it short by cancelling the nap rather than the loop.
         self._sleeping_until = self.now() + timedelta(seconds=delay)
+        self._nap = asyncio.create_task(asyncio.sleep(delay), name=f"scheduler-nap-{self.worker}")
         try:
-            await asyncio.sleep(delay)
+            await self._nap
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the loop itself is being stopped
         finally:
             self._sleeping_until = None
+            self._nap = None
 
     async def _run_job(self, job: ScheduledJob) -> None:
         assert job.id is not None

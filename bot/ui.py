@@ -19,7 +19,7 @@ class CoalitionView(discord.ui.View):
 
 
 class CoalitionModal(discord.ui.Modal):
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
         await answer_error(interaction, error)
 
 

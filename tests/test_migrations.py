@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -48,7 +49,11 @@ def test_alembic_cli_upgrades_an_empty_sqlite_file(tmp_path):
     environment = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{path}"}
 
     completed = subprocess.run(
-        [sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=environment, capture_output=True, text=True
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
 
     assert completed.returncode == 0, completed.stderr
@@ -58,10 +63,18 @@ def test_alembic_cli_upgrades_an_empty_sqlite_file(tmp_path):
 async def test_bot_db_upgrade_command_migrates(tmp_path):
     path = tmp_path / "cli.db"
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{path}", "PYTHONPATH": str(ROOT)}
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=environment, capture_output=True, text=True
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "db",
+        "upgrade",
+        cwd=tmp_path,
+        env=environment,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert completed.returncode == 0, completed.stderr
+    _, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
     database = Database(f"sqlite+aiosqlite:///{path}")
     try:
         assert not await migrate.pending(database)

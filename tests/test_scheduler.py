@@ -20,7 +20,9 @@ def fixed_clock(value: datetime):
 async def test_overdue_jobs_fire_once_at_start_up(database):
     async with database.session() as session:
         for number in range(3):
-            await jobs.schedule(session, kind="test.ping", key=f"ping:{number}", due_at=NOW - timedelta(hours=5), now=NOW)
+            await jobs.schedule(
+                session, kind="test.ping", key=f"ping:{number}", due_at=NOW - timedelta(hours=5), now=NOW
+            )
     fired: list[str] = []
     scheduler = Scheduler(database, now=fixed_clock(NOW))
 
@@ -59,7 +61,9 @@ async def test_two_schedulers_on_one_database_fire_each_job_exactly_once(databas
 async def test_a_key_is_scheduled_only_once(database):
     async with database.session() as session:
         first = await jobs.schedule(session, kind="test.ping", key="once", due_at=NOW, now=NOW)
-        again = await jobs.schedule(session, kind="test.ping", key="once", due_at=NOW + timedelta(days=1), now=NOW)
+        again = await jobs.schedule(
+            session, kind="test.ping", key="once", due_at=NOW + timedelta(days=1), now=NOW
+        )
     assert again.id == first.id
     assert again.due_at == NOW
 

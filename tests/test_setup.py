@@ -19,7 +19,9 @@ async def stored_config(coalition) -> GuildConfig:
 async def test_organizer_sets_each_channel(coalition, purpose):
     target = coalition.guild.create_text_channel(f"new-{purpose}")
 
-    result = await coalition.organizer.slash(coalition.general, "setup channel", purpose=purpose, channel=target)
+    result = await coalition.organizer.slash(
+        coalition.general, "setup channel", purpose=purpose, channel=target
+    )
 
     assert result.ephemeral
     assert f"The {purpose} channel is now <#{target.id}>" in result.response.content
@@ -39,7 +41,9 @@ async def test_channel_the_bot_cannot_post_in_is_refused(coalition):
         "closed", overwrites={bot_role: discord.PermissionOverwrite(send_messages=False)}
     )
 
-    result = await coalition.organizer.slash(coalition.general, "setup channel", purpose="welcome", channel=closed)
+    result = await coalition.organizer.slash(
+        coalition.general, "setup channel", purpose="welcome", channel=closed
+    )
 
     assert "I cannot post in" in result.response.content
     assert (await stored_config(coalition)).welcome_channel_id == coalition.channels["welcome"].id
@@ -63,7 +67,9 @@ async def test_organizer_role_lets_a_member_without_manage_server_organize(coali
     await coalition.organizer.slash(coalition.general, "setup role", purpose="organizer", role=stewards)
     let_everyone_see(coalition.env, coalition.guild, "setup")
 
-    result = await steward.slash(coalition.general, "setup channel", purpose="polls", channel=coalition.general)
+    result = await steward.slash(
+        coalition.general, "setup channel", purpose="polls", channel=coalition.general
+    )
 
     assert "The polls channel is now" in result.response.content
 
@@ -180,7 +186,9 @@ async def test_check_reports_a_deleted_channel(coalition):
 
     result = await coalition.organizer.slash(coalition.general, "setup check")
 
-    assert any(field.name == "The polls channel no longer exists." for field in result.response.embeds[0].fields)
+    assert any(
+        field.name == "The polls channel no longer exists." for field in result.response.embeds[0].fields
+    )
 
 
 async def test_check_reports_members_intent_not_granted(coalition, make_bot):
@@ -192,7 +200,9 @@ async def test_check_reports_members_intent_not_granted(coalition, make_bot):
 
 
 async def test_setup_changes_are_audited_without_pinging(coalition):
-    await coalition.organizer.slash(coalition.general, "setup channel", purpose="polls", channel=coalition.general)
+    await coalition.organizer.slash(
+        coalition.general, "setup channel", purpose="polls", channel=coalition.general
+    )
 
     posted = last_bot_message(coalition.env, coalition.channels["audit"])
     assert "setup.channel" in posted.content

@@ -1,0 +1,91 @@
+"""Settings come from the environment; a missing or malformed one is one clear sentence."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_to_a_sqlite_file_under_data():
+    settings = Settings.from_env({})
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.discord_token is None
+    assert settings.is_sqlite
+
+
+def test_plain_postgresql_url_gets_the_async_driver():
+    settings = Settings.from_env({"DATABASE_URL": "postgresql://u:secret@db.example/coalition"})
+    assert settings.database_url.startswith("postgresql+asyncpg://")
+    assert "secret" not in settings.safe_database_url
+
+
+@pytest.mark.parametrize(
+    ("environ", "says"),
+    [
+        ({"DATABASE_URL": "mysql://u@h/d"}, "does not support"),
+        ({"DATABASE_URL": ":::"}, "is not a database URL"),
+        ({"DEV_GUILD_ID": "my-server"}, "must be a whole number"),
+        ({"LOG_LEVEL": "LOUD"}, "is not a level"),
+    ],
+)
+def test_malformed_settings_are_one_sentence(environ, says):
+    with pytest.raises(SettingsError, match=says):
+        Settings.from_env(environ)
+
+
+def test_the_token_never_appears_in_the_settings_repr():
+    settings = Settings.from_env({"DISCORD_TOKEN": "MTIz.secret-token"})
+    assert "secret-token" not in repr(settings)
+    assert settings.require_token() == "MTIz.secret-token"
+
+
+def test_missing_token_says_how_to_get_one():
+    with pytest.raises(SettingsError, match="python -m bot demo"):
+        Settings.from_env({}).require_token()
+
+
+def run_bot(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess[str]:
+    clean = {key: value for key, value in os.environ.items() if key not in {"DISCORD_TOKEN", "DATABASE_URL"}}
+    clean.update(environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_running_without_a_token_exits_2_with_one_sentence(tmp_path):
+    completed = run_bot(tmp_path)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DISCORD_TOKEN is not set" in lines[0]
+    assert "Traceback" not in completed.stderr
+
+
+def test_a_malformed_database_url_exits_2_with_one_sentence(tmp_path):
+    completed = run_bot(tmp_path, DATABASE_URL="oracle://nowhere", DISCORD_TOKEN="x")
+    assert completed.returncode == 2
+    assert len(completed.stderr.strip().splitlines()) == 1
+    assert "does not support" in completed.stderr
+
+
+def test_an_unreachable_database_exits_2_with_one_sentence(tmp_path):
+    completed = run_bot(tmp_path, DATABASE_URL="postgresql://u:pw@127.0.0.1:9/none", DISCORD_TOKEN="x")
+    assert completed.returncode == 2
+    assert completed.stderr.strip().startswith(
+        "Cannot open the database at postgresql+asyncpg://u:***@127.0.0.1:9/none"
+    )
+    assert "Traceback" not in completed.stderr
+
+
+def test_the_token_can_come_from_a_dotenv_file(tmp_path):
+    (tmp_path / ".env").write_text("DATABASE_URL=oracle://from-dotenv\n")
+    completed = run_bot(tmp_path)
+    assert "'oracle'" in completed.stderr
