@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -58,6 +59,37 @@ def test_alembic_cli_upgrades_an_empty_sqlite_file(tmp_path):
 
     assert completed.returncode == 0, completed.stderr
     assert path.stat().st_size > 0
+
+
+async def test_alembic_cli_upgrades_an_empty_postgresql_database(postgres_template):
+    from tests.conftest import _pg_admin, _pg_url
+
+    if postgres_template is None:
+        pytest.skip("TEST_DATABASE_URL is not set; .ci/run starts a PostgreSQL server and sets it")
+    name = "coalition_cli_upgrade"
+    await _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    try:
+        environment = {**os.environ, "DATABASE_URL": _pg_url(name)}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "alembic",
+            "upgrade",
+            "head",
+            cwd=ROOT,
+            env=environment,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await process.communicate()
+        assert process.returncode == 0, stderr.decode()
+        database = Database(_pg_url(name))
+        try:
+            assert not await migrate.pending(database)
+        finally:
+            await database.dispose()
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def test_bot_db_upgrade_command_migrates(tmp_path):
