@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, UniqueConstraint, delete, func, select
+from sqlalchemy import ForeignKey, UniqueConstraint, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -109,3 +111,168 @@ async def set_member_disciplines(
         )
     await session.flush()
     return added, removed
+
+
+# ------------------------------------------------------------------ catalog edits and lookups (onboarding)
+
+
+async def get_discipline(session: AsyncSession, guild_id: int, discipline_id: int) -> Discipline | None:
+    """The discipline with this id, only if it belongs to this guild (ids from custom ids are untrusted)."""
+    discipline = await session.get(Discipline, discipline_id)
+    return discipline if discipline is not None and discipline.guild_id == guild_id else None
+
+
+async def find_discipline(session: AsyncSession, guild_id: int, name: str) -> Discipline | None:
+    """The guild's discipline whose name matches, ignoring case and punctuation."""
+    return await session.scalar(
+        select(Discipline).where(Discipline.guild_id == guild_id, Discipline.slug == slugify(name))
+    )
+
+
+async def create_discipline(
+    session: AsyncSession, guild_id: int, name: str, now: datetime
+) -> Discipline | None:
+    """Add a discipline; None when one with the same name exists already."""
+    discipline = Discipline(guild_id=guild_id, name=name, slug=slugify(name), created_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(discipline)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return discipline
+
+
+async def rename_discipline(session: AsyncSession, discipline: Discipline, name: str) -> bool:
+    """Rename; False when another discipline of the guild already has that name."""
+    clash = await find_discipline(session, discipline.guild_id, name)
+    if clash is not None and clash.id != discipline.id:
+        return False
+    discipline.name, discipline.slug = name, slugify(name)
+    session.add(discipline)
+    await session.flush()
+    return True
+
+
+async def delete_discipline(session: AsyncSession, discipline: Discipline) -> None:
+    await session.execute(delete(MemberDiscipline).where(MemberDiscipline.discipline_id == discipline.id))  # type: ignore[arg-type]
+    await session.delete(discipline)
+    await session.flush()
+
+
+async def set_discipline_role(session: AsyncSession, discipline: Discipline, role_id: int | None) -> bool:
+    """Map the discipline to a role; False when that role already belongs to another discipline."""
+    if role_id is not None:
+        clash = await session.scalar(
+            select(Discipline.id).where(
+                Discipline.guild_id == discipline.guild_id,
+                Discipline.role_id == role_id,
+                Discipline.id != discipline.id,
+            )
+        )
+        if clash is not None:
+            return False
+    # The unique constraint still guards a concurrent mapping; the caller's unit of work then fails whole.
+    discipline.role_id = role_id
+    session.add(discipline)
+    await session.flush()
+    return True
+
+
+async def detach_role(session: AsyncSession, guild_id: int, role_id: int) -> int:
+    """Forget a deleted role: the disciplines that used it keep their members and get a new role later."""
+    result = await session.execute(
+        update(Discipline)
+        .where(Discipline.guild_id == guild_id, Discipline.role_id == role_id)  # type: ignore[arg-type]
+        .values(role_id=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def disciplines_by_role(session: AsyncSession, guild_id: int, role_ids: set[int]) -> list[Discipline]:
+    if not role_ids:
+        return []
+    rows = await session.scalars(
+        select(Discipline).where(Discipline.guild_id == guild_id, Discipline.role_id.in_(role_ids))  # type: ignore[union-attr]
+    )
+    return list(rows)
+
+
+async def add_member_discipline(
+    session: AsyncSession, guild_id: int, user_id: int, discipline_id: int, now: datetime
+) -> bool:
+    """Tag the member; False when they already had it (a role event and a command may race)."""
+    try:
+        async with session.begin_nested():
+            session.add(
+                MemberDiscipline(
+                    guild_id=guild_id, user_id=user_id, discipline_id=discipline_id, created_at=now
+                )
+            )
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def remove_member_discipline(
+    session: AsyncSession, guild_id: int, user_id: int, discipline_id: int
+) -> bool:
+    result = await session.execute(
+        delete(MemberDiscipline).where(
+            MemberDiscipline.guild_id == guild_id,  # type: ignore[arg-type]
+            MemberDiscipline.user_id == user_id,  # type: ignore[arg-type]
+            MemberDiscipline.discipline_id == discipline_id,  # type: ignore[arg-type]
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0) > 0
+
+
+def _departed(guild_id: int) -> Any:
+    """Members of this guild who left: they no longer count and are not listed."""
+    from db.members import MemberProfile
+
+    return select(MemberProfile.user_id).where(
+        MemberProfile.guild_id == guild_id,
+        MemberProfile.left_at.is_not(None),  # type: ignore[union-attr]
+    )
+
+
+async def member_counts(session: AsyncSession, guild_id: int) -> dict[int, int]:
+    """How many current members hold each discipline."""
+    rows = await session.execute(
+        select(MemberDiscipline.discipline_id, func.count())
+        .where(
+            MemberDiscipline.guild_id == guild_id,
+            MemberDiscipline.user_id.not_in(_departed(guild_id)),  # type: ignore[attr-defined]
+        )
+        .group_by(MemberDiscipline.discipline_id)
+    )
+    return {discipline_id: count for discipline_id, count in rows.all()}
+
+
+async def directory_page(
+    session: AsyncSession, guild_id: int, discipline_id: int, *, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """One page of the opted-in directory for a discipline (profiles, by name) and the total."""
+    from db.members import MemberProfile
+
+    condition = (
+        MemberProfile.guild_id == guild_id,
+        MemberProfile.directory_opt_in.is_(True),  # type: ignore[attr-defined]
+        MemberProfile.left_at.is_(None),  # type: ignore[union-attr]
+        MemberProfile.user_id.in_(  # type: ignore[attr-defined]
+            select(MemberDiscipline.user_id).where(
+                MemberDiscipline.guild_id == guild_id, MemberDiscipline.discipline_id == discipline_id
+            )
+        ),
+    )
+    total = await session.scalar(select(func.count()).select_from(MemberProfile).where(*condition)) or 0
+    rows = await session.scalars(
+        select(MemberProfile)
+        .where(*condition)
+        .order_by(func.lower(MemberProfile.display_name), MemberProfile.user_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total

@@ -89,3 +89,27 @@ async def update_profile(
     session.add(profile)
     await session.flush()
     return profile
+
+
+async def mark_left(session: AsyncSession, guild_id: int, user_id: int, now: datetime) -> bool:
+    """Note that the member left the server: they drop out of the directory, their history stays."""
+    profile = await get_profile(session, guild_id, user_id)
+    if profile is None:
+        return False
+    profile.left_at = now
+    profile.updated_at = now
+    session.add(profile)
+    await session.flush()
+    return True
+
+
+async def mark_returned(session: AsyncSession, guild_id: int, user_id: int, now: datetime) -> bool:
+    """A departed member came back: list them again if they had opted in."""
+    profile = await get_profile(session, guild_id, user_id)
+    if profile is None or profile.left_at is None:
+        return False
+    profile.left_at = None
+    profile.updated_at = now
+    session.add(profile)
+    await session.flush()
+    return True

@@ -54,8 +54,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Leave full-text tables (SQLite FTS5 and its shadow tables, named *_fts*) to their raw-SQL revision."""
-    return not (type_ == "table" and name is not None and "_fts" in name)
+    """Leave full-text tables and indexes (named *_fts*) to the raw SQL of their revision: they have no model."""
+    return not (type_ in ("table", "index") and name is not None and "_fts" in name)
 
 
 def _run(connection: Any, action: str, revision: str) -> None:

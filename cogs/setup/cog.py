@@ -158,6 +158,30 @@ class SetupCog(
         config = await self.bot.guild_config(interaction.guild_id)
         await interaction.response.send_modal(CodeOfConductModal(self.bot, config.code_of_conduct))
 
+    @app_commands.command(name="welcome-post")
+    @organizer_only()
+    async def welcome_post(self, interaction: discord.Interaction) -> None:
+        """Post the onboarding Start button in the welcome channel."""
+        from cogs.onboarding.views import start_view  # onboarding owns the button
+
+        assert interaction.guild is not None
+        channel = await self.bot.configured_channel(interaction.guild.id, "welcome")
+        if channel is None:
+            await interaction.response.send_message(
+                "Set the welcome channel first with `/setup channel purpose:welcome`.", ephemeral=True
+            )
+            return
+        embed = discord.Embed(
+            title=f"Welcome to {interaction.guild.name}",
+            description="New here? Press **Start** to set up your profile and disciplines (about 3 minutes). "
+            "Only you will see the steps.",
+            colour=discord.Colour.blurple(),
+        )
+        await channel.send(embed=embed, view=start_view(interaction.guild.id))
+        said = f"Posted the Start button in {channel.mention}."
+        await interaction.response.send_message(said, ephemeral=True)
+        await record_action(self.bot, interaction.guild.id, interaction.user.id, "setup.welcome_post", said)
+
     @app_commands.command(name="check")
     @organizer_only()
     async def check(self, interaction: discord.Interaction) -> None:

@@ -1,0 +1,142 @@
+"""A shared bench harness: a SimCord world, a bare bot that only acknowledges, and simultaneous clicks.
+
+The API (used by the campaign burst bench and test, and meant for the polls bench too):
+
+- `await open_world(bot, members=200)` -> `World`: starts SimCord around `bot` with a guild, an
+  organizer (Manage Server), a `#campaigns` and a `#general` channel and `members` plain members.
+  `await world.close()` shuts it down (one live world per event loop).
+- `BareBot()`: a discord.py client that answers every component interaction with a deferred update and
+  does nothing else: the baseline every figure is divided by. `post_button(world, custom_id)` puts a
+  message with one button in `#general` for it (written straight into SimCord, as the bare bot has no
+  commands).
+- `click_payload(env, actor, message, custom_id)`: a raw INTERACTION_CREATE payload for `actor` clicking
+  the button `custom_id` on `message`, built the way SimCord's actors build theirs (with
+  `forge_from=` the button's id in the copied message is replaced, to simulate a forged custom_id).
+- `await burst(env, clicks)`: emit every payload at once, then settle once; returns a `BurstResult`
+  with the SimCord interaction records (`.answered` counts those that got a response) and the wall time.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from simcord import interactions as sim_interactions
+from simcord.backend import serializers
+from simcord.enums import ComponentType, InteractionType
+from simcord.env import Env
+from simcord.results import InteractionResult
+
+
+@dataclass
+class World:
+    env: Env
+    guild: Any
+    organizer: Any
+    campaigns: Any
+    general: Any
+    members: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await self.env.shutdown()
+
+
+async def open_world(
+    bot: discord.Client, *, members: int = 200, settle_timeout: float | None = None
+) -> World:
+    """Start SimCord around `bot` with a small server and `members` members."""
+    env = Env(bot, settle_timeout=settle_timeout) if settle_timeout else Env(bot)
+    await env.start()
+    guild = env.create_guild("Bench coalition")
+    general = guild.create_text_channel("general")
+    campaigns = guild.create_text_channel("campaigns")
+    organizers = guild.create_role("Organizers", permissions=discord.Permissions(manage_guild=True))
+    organizer = guild.add_member(env.create_user("organizer"), roles=[organizers])
+    people = [guild.add_member(env.create_user(f"member{index:04d}")) for index in range(members)]
+    await env.settle()
+    return World(env, guild, organizer, campaigns, general, people)
+
+
+class BareBot(discord.Client):
+    """The baseline: acknowledges every component click with a deferred update, nothing more."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents.default())
+        self.acknowledged = 0
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type == discord.InteractionType.component:
+            await interaction.response.defer()
+            self.acknowledged += 1
+
+
+def post_button(world: World, custom_id: str, label: str = "Sign up") -> Any:
+    """Put a message from the bot with one button into #general (for the bare bot); returns the stored message."""
+    backend = world.env.backend
+    components = [
+        {"type": 1, "components": [{"type": 2, "style": 3, "label": label, "custom_id": custom_id}]}
+    ]
+    return backend.create_message(world.general.id, backend.bot_user.id, "Bench card", components=components)
+
+
+def stored_message(env: Env, message: Any) -> Any:
+    """The backend's copy of a message (accepts discord.Message, SimCord results or stored messages)."""
+    channel_id = getattr(message, "channel_id", None) or message.channel.id
+    return env.backend.get_message(channel_id, message.id)
+
+
+def click_payload(
+    env: Env, actor: Any, message: Any, custom_id: str, *, forge_from: str | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """A raw INTERACTION_CREATE payload for `actor` clicking `custom_id` on `message`."""
+    stored = stored_message(env, message)
+    backend = env.backend
+    record, payload = sim_interactions.base_payload(
+        backend,
+        type=InteractionType.MESSAGE_COMPONENT,
+        channel_id=stored.channel_id,
+        guild_id=actor.guild.id,
+        user_id=actor.id,
+        data={"custom_id": custom_id, "component_type": ComponentType.BUTTON},
+    )
+    message_payload = copy.deepcopy(dict(serializers.message_payload(backend, stored)))
+    if forge_from is not None:
+        _replace_custom_id(message_payload.get("components") or [], forge_from, custom_id)
+    payload["message"] = message_payload
+    record.source_message_id = stored.id
+    return record, payload
+
+
+def _replace_custom_id(components: list[dict[str, Any]], old: str, new: str) -> None:
+    for component in components:
+        if component.get("custom_id") == old:
+            component["custom_id"] = new
+        _replace_custom_id(component.get("components") or [], old, new)
+
+
+@dataclass
+class BurstResult:
+    results: list[InteractionResult]
+    seconds: float
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for result in self.results if result.acknowledged)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.results) / self.seconds if self.seconds else float("inf")
+
+
+async def burst(env: Env, clicks: Sequence[tuple[Any, dict[str, Any]]]) -> BurstResult:
+    """Emit every interaction payload at once, then settle once."""
+    started = time.perf_counter()
+    for _record, payload in clicks:
+        env.backend.emit("INTERACTION_CREATE", payload)
+    await env.settle()
+    seconds = time.perf_counter() - started
+    return BurstResult([InteractionResult(env, record) for record, _ in clicks], seconds)

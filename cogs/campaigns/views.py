@@ -1,0 +1,334 @@
+"""The campaign card, the roll-call message and offer/invite DMs, with buttons that survive restarts."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import answer_error, is_user_facing
+from bot.replies import truncate
+from cogs.campaigns import rules
+from db.campaigns import CampaignView, RollCallAnswer
+
+if TYPE_CHECKING:
+    from cogs.campaigns.cog import CampaignsCog
+
+COG_NAME = "Campaigns"
+EMBED_BUDGET = 5200  # Discord allows 6000 characters per embed; leave room for title and footer
+
+
+def _cog(interaction: discord.Interaction) -> CampaignsCog:
+    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
+    assert cog is not None
+    return cog  # type: ignore[no-any-return]
+
+
+async def _run(interaction: discord.Interaction, coro: Any) -> None:
+    """Run a button's work; show refusals to the member, and let bugs reach the log after an apology."""
+    try:
+        await coro
+    except Exception as error:
+        await answer_error(interaction, error)
+        if not is_user_facing(error):
+            raise
+
+
+def _times(campaign: Any) -> str:
+    start = discord.utils.format_dt(campaign.starts_at, "F")
+    end = discord.utils.format_dt(campaign.ends_at, "F")
+    return (
+        f"**When:** {start} to {end} ({discord.utils.format_dt(campaign.starts_at, 'R')})\n"
+        f"**Sign up by:** {discord.utils.format_dt(campaign.signup_deadline, 'F')}"
+    )
+
+
+def _links(links: list[Any]) -> str:
+    return " · ".join(f"[{truncate(link.title, 60)}]({link.url})" for link in links)
+
+
+def _names(user_ids: list[int], budget: int) -> str:
+    shown: list[str] = []
+    used = 0
+    for index, user_id in enumerate(user_ids):
+        mention = f"<@{user_id}>"
+        rest = len(user_ids) - index
+        if used + len(mention) + 2 + 16 > budget or index >= rules.NAMES_SHOWN:
+            return ", ".join(shown) + f" and {rest} more"
+        shown.append(mention)
+        used += len(mention) + 2
+    return ", ".join(shown)
+
+
+def card_embed(view: CampaignView, *, now: Any) -> discord.Embed:
+    """The campaign card: dates, resources, and per slot the count, names, waitlist and unmet needs."""
+    campaign = view.campaign
+    closed = campaign.status != "open" or now >= campaign.signup_deadline
+    title = ("🔒 " if closed else "") + campaign.title
+    description = truncate(campaign.description, 1500) + "\n\n" if campaign.description else ""
+    description += _times(campaign)
+    if view.links:
+        description += "\n**Resources:** " + _links(view.links)
+    if campaign.status != "open":
+        description += "\n\nSign-ups are closed."
+    elif closed:
+        description += "\n\nThe sign-up deadline has passed."
+    embed = discord.Embed(
+        title=truncate(title, 256),
+        description=truncate(description, 4000),
+        colour=discord.Colour.dark_grey() if closed else discord.Colour.green(),
+    )
+    budget = min(900, EMBED_BUDGET // max(1, len(view.slots)) - 120)
+    for slot in view.slots:
+        confirmed = len(slot.confirmed)
+        name = f"{slot.name}: {confirmed}/{slot.capacity}" + (" · FULL" if slot.full else "")
+        lines = [_names(slot.confirmed, budget) if slot.confirmed else "No one yet: be the first!"]
+        if slot.offered:
+            lines.append(f"Offered to the waitlist: {slot.offered}")
+        if slot.waitlisted:
+            lines.append(f"Waitlist: {slot.waitlisted}")
+        missing = rules.unfilled_needs(slot.needs, slot.confirmed_disciplines)
+        if missing:
+            lines.append(
+                "Still needs: "
+                + ", ".join(
+                    f"{count} {view.discipline_names.get(d, 'member')}" for d, count in missing.items()
+                )
+            )
+        embed.add_field(name=truncate(name, 256), value=truncate("\n".join(lines), 1024), inline=False)
+    if not view.slots:
+        embed.add_field(name="Roles", value="No roles yet: organizers add them with `/campaign slot add`.")
+    embed.set_footer(text=f"Campaign #{campaign.id} · times are shown in your own time zone")
+    return embed
+
+
+def card_controls(view: CampaignView, *, now: Any) -> discord.ui.View:
+    campaign = view.campaign
+    closed = campaign.status != "open" or now >= campaign.signup_deadline
+    controls = discord.ui.View(timeout=None)
+    for slot in view.slots[: rules.SLOTS_MAX]:
+        label = ("Join waitlist: " if slot.full else "Sign up: ") + slot.name
+        style = discord.ButtonStyle.secondary if slot.full else discord.ButtonStyle.success
+        controls.add_item(JoinButton(campaign.id, slot.id, label=label, style=style, disabled=closed))  # type: ignore[arg-type]
+    controls.add_item(LeaveButton(campaign.id, disabled=campaign.status != "open"))  # type: ignore[arg-type]
+    return controls
+
+
+class JoinButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"campaign:join:(?P<campaign>\d+):(?P<slot>\d+)"
+):
+    """Sign up for one slot (on the card, and in invitation DMs)."""
+
+    def __init__(
+        self,
+        campaign_id: int,
+        slot_id: int,
+        *,
+        label: str = "Sign up",
+        style: discord.ButtonStyle = discord.ButtonStyle.success,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=truncate(label, 80),
+                style=style,
+                disabled=disabled,
+                custom_id=f"campaign:join:{campaign_id}:{slot_id}",
+            )
+        )
+        self.campaign_id, self.slot_id = campaign_id, slot_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> JoinButton:
+        return cls(int(match["campaign"]), int(match["slot"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(
+            interaction, _cog(interaction).join_from_button(interaction, self.campaign_id, self.slot_id)
+        )
+
+
+class LeaveButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"campaign:leave:(?P<campaign>\d+)"
+):
+    def __init__(self, campaign_id: int, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Withdraw",
+                style=discord.ButtonStyle.danger,
+                disabled=disabled,
+                custom_id=f"campaign:leave:{campaign_id}",
+            )
+        )
+        self.campaign_id = campaign_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> LeaveButton:
+        return cls(int(match["campaign"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).leave_from_button(interaction, self.campaign_id))
+
+
+class LeavePick(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"campaign:leavepick:(?P<campaign>\d+)"
+):
+    """Pick which of several places to give up."""
+
+    def __init__(self, campaign_id: int, options: list[discord.SelectOption] | None = None) -> None:
+        super().__init__(
+            discord.ui.Select(
+                placeholder="Which place do you want to give up?",
+                custom_id=f"campaign:leavepick:{campaign_id}",
+                options=options or [discord.SelectOption(label="-", value="0")],
+            )
+        )
+        self.campaign_id = campaign_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> LeavePick:
+        return cls(int(match["campaign"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = self.item.values
+        slot_id = int(values[0]) if values and values[0].isdigit() else 0
+        await _run(interaction, _cog(interaction).leave_slot(interaction, self.campaign_id, slot_id))
+
+
+class OfferButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"campaign:offer:(?P<action>accept|decline):(?P<signup>\d+):(?P<number>\d+)",
+):
+    """Accept or decline a place offered from the waitlist (in a DM)."""
+
+    def __init__(self, action: str, signup_id: int, number: int) -> None:
+        accept = action == "accept"
+        super().__init__(
+            discord.ui.Button(
+                label="Accept the place" if accept else "No thanks",
+                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
+                custom_id=f"campaign:offer:{action}:{signup_id}:{number}",
+            )
+        )
+        self.action, self.signup_id, self.number = action, signup_id, number
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OfferButton:
+        return cls(match["action"], int(match["signup"]), int(match["number"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(
+            interaction, _cog(interaction).answer_offer(interaction, self.signup_id, self.action == "accept")
+        )
+
+
+class OptOutButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"campaign:optout:(?P<guild>\d+)"
+):
+    """Stop campaign invitations from this server (in an invitation DM)."""
+
+    def __init__(self, guild_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Stop campaign invitations",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"campaign:optout:{guild_id}",
+            )
+        )
+        self.guild_id = guild_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OptOutButton:
+        return cls(int(match["guild"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).opt_out(interaction, self.guild_id))
+
+
+class RollCallButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"campaign:rollcall:(?P<action>ready|decline|close):(?P<rollcall>\d+)",
+):
+    LABELS = {"ready": "Ready", "decline": "Can't make it", "close": "Close roll call"}
+    STYLES = {
+        "ready": discord.ButtonStyle.success,
+        "decline": discord.ButtonStyle.danger,
+        "close": discord.ButtonStyle.secondary,
+    }
+
+    def __init__(self, action: str, rollcall_id: int, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABELS[action],
+                style=self.STYLES[action],
+                disabled=disabled,
+                custom_id=f"campaign:rollcall:{action}:{rollcall_id}",
+            )
+        )
+        self.action, self.rollcall_id = action, rollcall_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RollCallButton:
+        return cls(match["action"], int(match["rollcall"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).rollcall_button(interaction, self.rollcall_id, self.action))
+
+
+DYNAMIC_ITEMS = (JoinButton, LeaveButton, LeavePick, OfferButton, OptOutButton, RollCallButton)
+
+
+def offer_controls(signup_id: int, number: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(OfferButton("accept", signup_id, number))
+    view.add_item(OfferButton("decline", signup_id, number))
+    return view
+
+
+def invite_controls(guild_id: int, campaign_id: int, slot_id: int, slot_name: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(JoinButton(campaign_id, slot_id, label=f"Sign up: {slot_name}"))
+    view.add_item(OptOutButton(guild_id))
+    return view
+
+
+def rollcall_controls(rollcall_id: int, *, closed: bool) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action in ("ready", "decline", "close"):
+        view.add_item(RollCallButton(action, rollcall_id, disabled=closed))
+    return view
+
+
+def rollcall_embed(title: str, answers: list[RollCallAnswer], *, closed: bool) -> discord.Embed:
+    counts = rules.tally(a.answer for a in answers)
+    embed = discord.Embed(
+        title=truncate(("Roll call (closed): " if closed else "Roll call: ") + title, 256),
+        description=counts.line(),
+        colour=discord.Colour.dark_grey() if closed else discord.Colour.blurple(),
+    )
+    groups = (
+        ("Ready", [a.user_id for a in answers if a.answer == rules.READY]),
+        ("Can't make it", [a.user_id for a in answers if a.answer == rules.DECLINED]),
+        (
+            "Silent" if closed else "Not answered yet",
+            [a.user_id for a in answers if a.answer in ("pending", "silent")],
+        ),
+    )
+    for name, ids in groups:
+        embed.add_field(
+            name=f"{name} ({len(ids)})", value=_names(ids, 900) if ids else "Nobody", inline=False
+        )
+    return embed

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core import CoalitionBot
+
+
+async def setup(bot: CoalitionBot) -> None:
+    # Imported here: db.resources imports this package's plain-data modules, and the cog imports db.resources.
+    from cogs.resources.cog import ResourcesCog
+
+    await bot.add_cog(ResourcesCog(bot))
