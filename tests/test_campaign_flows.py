@@ -407,6 +407,7 @@ async def test_burst_of_two_hundred_clicks_fills_fifty_places_and_answers_everyo
         if index % 20 == 19:
             await coalition.env.settle()
     custom_id = f"campaign:join:{campaign.id}:{slot.id}"
+    requests_before = len(coalition.env.http_requests)
     result = await burst(
         coalition.env, [click_payload(coalition.env, person, card, custom_id) for person in people]
     )
@@ -432,6 +433,13 @@ async def test_burst_of_two_hundred_clicks_fills_fifty_places_and_answers_everyo
     assert [f"position {index}." in text for index, text in enumerate(positions, start=1)] == [True] * 150
     assert all("confirmed" in by_user[row.user_id] for row in rows[:50])
     await coalition.env.advance_time(3)
+    card_edits = [
+        r
+        for r in coalition.env.http_requests[requests_before:]
+        if r.method == "PATCH" and r.path.endswith(f"/{card.id}")
+    ]
+    print(f"{len(card_edits)} card edits for 200 clicks")
+    assert 1 <= len(card_edits) <= 20, "a rush of clicks must not become a rush of edits"
     field = _card(coalition).embeds[0].fields[0]
     assert field.name == "Amplifier: 50/50 · FULL"
     assert "Waitlist: 150" in field.value

@@ -110,3 +110,52 @@ def test_ics_has_utc_times_escaped_text_and_folded_lines() -> None:
     assert "DTSTART:20261101T120000Z" in ics
     assert "SUMMARY:Heat\\; week\\, 2026" in ics
     assert all(len(line.encode()) <= 75 for line in ics.split("\r\n"))
+
+
+async def test_requests_during_a_refresh_fold_into_one_more_refresh():
+    import asyncio
+
+    from cogs.campaigns.cog import Coalescer
+
+    coalescer = Coalescer(max_wait=3600)
+    started = asyncio.Event()
+    release = asyncio.Event()
+    calls: list[int] = []
+
+    async def refresh() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            started.set()
+            await release.wait()
+
+    coalescer.request("card", refresh)
+    await started.wait()
+    for _ in range(50):
+        coalescer.request("card", refresh)
+    release.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    assert calls == [0, 1]
+
+
+async def test_a_refresh_waits_until_the_burst_of_work_has_drained():
+    import asyncio
+
+    from cogs.campaigns.cog import Coalescer
+
+    coalescer = Coalescer(max_wait=3600)
+    calls: list[str] = []
+
+    async def refresh() -> None:
+        calls.append("edit")
+
+    with coalescer.busy("card"):
+        with coalescer.busy("card"):
+            coalescer.request("card", refresh)
+        coalescer.request("card", refresh)
+        await asyncio.sleep(0)
+        assert calls == []
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert calls == ["edit"]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from bot.audit import record_action
 from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import NotFound, UserFacingError
+from bot.pacing import pace_dm
 from bot.replies import defer, reply, truncate
 from cogs.campaigns import rules, views
 from db import campaigns, disciplines
@@ -28,9 +30,7 @@ from db.jobs import ScheduledJob
 log = logging.getLogger(__name__)
 
 # A rush of clicks becomes at most one card edit per campaign in this many seconds.
-CARD_EDIT_INTERVAL = 2.0
 # Pause between DMs sent in bulk (reminders, invitations, nudges), well under Discord's limits.
-DM_PACE_SECONDS = 0.5
 DEFAULT_NUDGE_MINUTES = 60
 DEFAULT_ROLLCALL_MINUTES = 180
 
@@ -60,27 +60,52 @@ def _check_url(url: str | None, what: str) -> str | None:
 
 
 class Coalescer:
-    """Run at most one refresh per key every `interval` seconds; a request during the pause runs once after it."""
+    """Redraw a message once a burst of changes has drained, not once per change.
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._dirty: set[Any] = set()
+    Work that changes a message runs inside `busy(key)`; a refresh requested meanwhile waits until no such
+    work is left, so 200 simultaneous clicks end in one or two edits. A refresh never waits longer than
+    `max_wait` seconds under a steady stream of changes, and at most one refresh per key is in flight;
+    requests made during it fold into one more. No timer holds a lone update back.
+    """
+
+    def __init__(self, max_wait: float = 2.0) -> None:
+        self.max_wait = max_wait
+        self._dirty: dict[Any, Callable[[], Awaitable[None]]] = {}
+        self._busy: dict[Any, int] = {}
+        self._waiting_since: dict[Any, float] = {}
         self._tasks: dict[Any, asyncio.Task[None]] = {}
 
-    def request(self, key: Any, refresh: Callable[[], Awaitable[None]]) -> None:
-        self._dirty.add(key)
-        if key not in self._tasks:
-            self._tasks[key] = asyncio.create_task(self._loop(key, refresh), name=f"refresh-{key}")
-
-    async def _loop(self, key: Any, refresh: Callable[[], Awaitable[None]]) -> None:
+    @contextlib.contextmanager
+    def busy(self, key: Any) -> Iterator[None]:
+        self._busy[key] = self._busy.get(key, 0) + 1
         try:
-            while key in self._dirty:
-                self._dirty.discard(key)
+            yield
+        finally:
+            self._busy[key] -= 1
+            if not self._busy[key]:
+                del self._busy[key]
+                if key in self._dirty:
+                    self._start(key)
+
+    def request(self, key: Any, refresh: Callable[[], Awaitable[None]]) -> None:
+        self._dirty[key] = refresh
+        waiting_since = self._waiting_since.setdefault(key, time.monotonic())
+        overdue = time.monotonic() - waiting_since >= self.max_wait
+        if key not in self._busy or overdue:
+            self._start(key)
+
+    def _start(self, key: Any) -> None:
+        if key not in self._tasks:
+            self._tasks[key] = asyncio.create_task(self._loop(key), name=f"refresh-{key}")
+
+    async def _loop(self, key: Any) -> None:
+        try:
+            while (refresh := self._dirty.pop(key, None)) is not None:
+                self._waiting_since.pop(key, None)
                 try:
                     await refresh()
                 except Exception:
                     log.exception("Could not refresh %s", key)
-                await asyncio.sleep(self.interval)
         finally:
             self._tasks.pop(key, None)
 
@@ -102,7 +127,7 @@ class CampaignsCog(
 
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
-        self.edits = Coalescer(CARD_EDIT_INTERVAL)
+        self.edits = Coalescer()
         self._slot_locks: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
@@ -555,7 +580,7 @@ class CampaignsCog(
         assert guild is not None
         slot_names = {s.id: s.name for s in view.slots}
         sent = closed = 0
-        for user_id, slot_id, discipline in candidates:
+        for attempted, (user_id, slot_id, discipline) in enumerate(candidates):
             member = guild.get_member(user_id)
             if member is None or member.bot:
                 continue
@@ -579,7 +604,7 @@ class CampaignsCog(
                 sent += 1
             except discord.HTTPException:
                 closed += 1
-            await asyncio.sleep(DM_PACE_SECONDS)
+            await pace_dm(attempted + 1)
         lines = ["Unfilled needs: " + "; ".join(gaps), f"Invited {sent} member(s) by DM."]
         if closed:
             lines.append(f"{closed} member(s) could not be reached (DMs closed).")
@@ -817,6 +842,12 @@ class CampaignsCog(
     async def _sign_up(
         self, interaction: discord.Interaction, guild_id: int, campaign_id: int, slot_id: int
     ) -> None:
+        with self.edits.busy(("card", campaign_id)):
+            await self._sign_up_while_busy(interaction, guild_id, campaign_id, slot_id)
+
+    async def _sign_up_while_busy(
+        self, interaction: discord.Interaction, guild_id: int, campaign_id: int, slot_id: int
+    ) -> None:
         # The database decides who gets a place; queueing this process's sign-ups for one slot here
         # only spares SQLite's busy-wait (writers would otherwise poll for its single write lock).
         async with self._slot_lock(slot_id), self.bot.database.session() as session:
@@ -995,7 +1026,7 @@ class CampaignsCog(
     # ------------------------------------------------------------------------- refreshes
 
     def refresh_card(self, campaign_id: int) -> None:
-        """Ask for the card to be redrawn from the database soon (bursts become one edit)."""
+        """Ask for the card to be redrawn from the database once the current burst of sign-ups drains."""
         self.edits.request(("card", campaign_id), lambda: self._edit_card(campaign_id))
 
     def refresh_rollcall(self, rollcall_id: int) -> None:
@@ -1048,13 +1079,13 @@ class CampaignsCog(
         return True
 
     async def _dm_many(self, user_ids: list[int], content: str) -> None:
-        for user_id in user_ids:
+        for attempted, user_id in enumerate(user_ids):
             await self._dm(user_id, content)
-            await asyncio.sleep(DM_PACE_SECONDS)
+            await pace_dm(attempted + 1)
 
     async def send_offers(self, offers: list[Offer]) -> None:
         """DM each offer with Accept / No thanks and schedule its expiry."""
-        for offer in offers:
+        for attempted, offer in enumerate(offers):
             await self.bot.scheduler.schedule(
                 "campaign.offer_expiry",
                 f"campaign.offer_expiry:{offer.signup_id}:{offer.number}",
@@ -1072,7 +1103,7 @@ class CampaignsCog(
             ):
                 await self._offer_fallback(offer)
             self.refresh_card(offer.campaign_id)
-            await asyncio.sleep(DM_PACE_SECONDS)
+            await pace_dm(attempted + 1)
 
     async def _offer_fallback(self, offer: Offer) -> None:
         """Closed DMs: tell the member in the campaigns channel, where `/campaign join` accepts the offer."""
@@ -1101,7 +1132,7 @@ class CampaignsCog(
             members = await campaigns.confirmed_members(session, campaign_id)
             links = await campaigns.links_for(session, campaign_id)
         resources = "\n".join(f"• {link.title}: {link.url}" for link in links)
-        for user_id, slot_name in dict(members).items():
+        for attempted, (user_id, slot_name) in enumerate(dict(members).items()):
             async with self.bot.database.session() as session:
                 if not await campaigns.claim_reminder(session, campaign_id, user_id, hours, _now()):
                     continue
@@ -1112,7 +1143,7 @@ class CampaignsCog(
             if resources:
                 text += f"\n\nYour toolkit and resources:\n{resources}"
             await self._dm(user_id, truncate(text, 2000))
-            await asyncio.sleep(DM_PACE_SECONDS)
+            await pace_dm(attempted + 1)
 
     async def _on_offer_expiry_job(self, job: ScheduledJob) -> None:
         async with self.bot.database.session() as session:
@@ -1143,7 +1174,7 @@ class CampaignsCog(
             answers = await campaigns.rollcall_answers(session, rollcall_id)
         assert campaign is not None
         link = f"https://discord.com/channels/{call.guild_id}/{call.channel_id}/{call.message_id}"
-        for answer in answers:
+        for attempted, answer in enumerate(answers):
             if answer.answer != campaigns.PENDING:
                 continue
             async with self.bot.database.session() as session:
@@ -1154,7 +1185,7 @@ class CampaignsCog(
                 f"👋 The roll call for **{campaign.title}** is waiting for your answer: are you ready, or can't you "
                 f"make it? Answer here: {link}",
             )
-            await asyncio.sleep(DM_PACE_SECONDS)
+            await pace_dm(attempted + 1)
 
     async def _on_rollcall_close_job(self, job: ScheduledJob) -> None:
         await self.close_rollcall(int(job.payload["rollcall_id"]))
