@@ -115,7 +115,7 @@ def test_ics_has_utc_times_escaped_text_and_folded_lines() -> None:
 async def test_requests_during_a_refresh_fold_into_one_more_refresh():
     import asyncio
 
-    from cogs.campaigns.cog import Coalescer
+    from bot.coalesce import Coalescer
 
     coalescer = Coalescer(max_wait=3600)
     started = asyncio.Event()
@@ -142,7 +142,7 @@ async def test_requests_during_a_refresh_fold_into_one_more_refresh():
 async def test_a_refresh_waits_until_the_burst_of_work_has_drained():
     import asyncio
 
-    from cogs.campaigns.cog import Coalescer
+    from bot.coalesce import Coalescer
 
     coalescer = Coalescer(max_wait=3600)
     calls: list[str] = []

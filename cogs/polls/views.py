@@ -1,0 +1,393 @@
+"""What members see of a poll: its embed, the voting buttons and selects, and the ranking steps.
+
+Every component is a DynamicItem whose custom id carries only the poll id (and, while ranking, the
+picks so far): the callbacks hand over to the cog, which reloads the poll and checks guild, state and
+role again, so a forged id or a closed poll changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import answer_error, is_user_facing
+from bot.replies import truncate
+from cogs.polls import rules, tally
+from db.polls import Poll
+
+if TYPE_CHECKING:
+    from cogs.polls.cog import PollsCog
+
+OPEN_COLOUR = discord.Colour.blurple()
+CLOSED_COLOUR = discord.Colour.dark_teal()
+KIND_TEXT = {"single": "Single choice", "multiple": "Multiple choice", "ranked": "Ranked choice"}
+
+
+def _cog(interaction: discord.Interaction) -> PollsCog:
+    cog = interaction.client.get_cog("PollsCog")  # type: ignore[attr-defined]
+    assert cog is not None
+    return cog  # type: ignore[return-value]
+
+
+async def _run(interaction: discord.Interaction, work: Awaitable[None]) -> None:
+    # DynamicItems live in throwaway views: answer their errors the way commands do.
+    try:
+        await work
+    except Exception as error:
+        await answer_error(interaction, error)
+        if not is_user_facing(error):
+            raise
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def option_text(poll: Poll, index: int) -> str:
+    return discord.utils.escape_markdown(poll.options[index])
+
+
+def choices_text(poll: Poll, choices: Sequence[int]) -> str:
+    """A ballot in words: "Parks" or, for a ranking, "1. Parks, 2. Transit"."""
+    if poll.kind == "ranked":
+        return ", ".join(f"{place}. {option_text(poll, index)}" for place, index in enumerate(choices, 1))
+    return ", ".join(option_text(poll, index) for index in choices)
+
+
+def settings_line(poll: Poll) -> str:
+    kind = KIND_TEXT.get(poll.kind, poll.kind)
+    if poll.kind == "multiple":
+        kind += f" (up to {poll.max_choices})"
+    parts = [
+        kind,
+        "secret ballot" if poll.secret else "named ballot (organizers can see who voted for what)",
+        "results shown live" if poll.live_results else "results hidden until it closes",
+    ]
+    return " · ".join(parts)
+
+
+def poll_embed(poll: Poll, outcome: tally.Outcome | None = None) -> discord.Embed:
+    """The poll message: options (with bars when results are shown), rules, closing time, result."""
+    closed = not poll.is_open
+    embed = discord.Embed(title=truncate(poll.question, 256), colour=CLOSED_COLOUR if closed else OPEN_COLOUR)
+    embed.description = truncate(option_lines(poll, outcome), 4000)
+    embed.add_field(name="How this poll works", value=settings_line(poll), inline=False)
+    if poll.role_id:
+        embed.add_field(name="Who may vote", value=f"Members with <@&{poll.role_id}>")
+    if poll.department_mode != "off":
+        rule = (
+            "a later ballot from the same department replaces the earlier one"
+            if poll.department_mode == "replace"
+            else "once a department has voted, its other members cannot"
+        )
+        embed.add_field(name="One ballot per health department", value=rule.capitalize(), inline=False)
+    if poll.quorum:
+        embed.add_field(name="Quorum", value=f"{poll.quorum} ballots")
+    when = poll.closed_at if closed and poll.closed_at else poll.closes_at
+    embed.add_field(
+        name="Closed" if closed else "Closes",
+        value=f"{discord.utils.format_dt(when, 'F')} ({discord.utils.format_dt(when, 'R')})",
+        inline=False,
+    )
+    if outcome is not None and closed:
+        embed.add_field(name="Result", value=truncate(result_sentence(poll, outcome), 1024), inline=False)
+    if outcome is not None and poll.kind == "ranked" and outcome.rounds and (closed or poll.live_results):
+        embed.add_field(
+            name="Instant-runoff rounds", value=truncate(rounds_text(poll, outcome), 1024), inline=False
+        )
+    footer = f"Poll #{poll.id}"
+    if outcome is not None:
+        footer += f" · {outcome.ballots} ballot{'s' if outcome.ballots != 1 else ''}"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def option_lines(poll: Poll, outcome: tally.Outcome | None) -> str:
+    if outcome is None:
+        return "\n".join(f"**{index + 1}.** {option_text(poll, index)}" for index in range(len(poll.options)))
+    most = max(outcome.counts, default=0)
+    total = sum(outcome.counts)
+    lines = []
+    for index, count in enumerate(outcome.counts):
+        mark = " ✅" if not poll.is_open and index in outcome.winners and outcome.quorum_met else ""
+        lines.append(
+            f"**{index + 1}.** {option_text(poll, index)}{mark}\n"
+            f"`{tally.bar(count, most)}` {count} ({tally.percent(count, total)})"
+        )
+    return "\n".join(lines)
+
+
+def result_sentence(poll: Poll, outcome: tally.Outcome) -> str:
+    names = [f"**{option_text(poll, index)}**" for index in outcome.winners]
+    if outcome.ballots == 0:
+        text = "Nobody voted."
+    elif not names:
+        text = "No option won."
+    elif len(names) > 1:
+        text = "Tie between " + ", ".join(names[:-1]) + f" and {names[-1]}."
+    else:
+        text = f"{names[0]} won."
+    if poll.kind == "ranked" and outcome.ballots and any(round_.tie_broken for round_ in outcome.rounds):
+        text += f" {tally.TIE_RULE}"
+    if not outcome.quorum_met:
+        text = (
+            f"Quorum not met: {outcome.ballots} of the {outcome.quorum} ballots needed, "
+            f"so this poll decides nothing. (Counted anyway: {text})"
+        )
+    return text
+
+
+def rounds_text(poll: Poll, outcome: tally.Outcome) -> str:
+    lines = []
+    for round_ in outcome.rounds:
+        ranked = sorted(round_.counts.items(), key=lambda item: (-item[1], item[0]))
+        counts = ", ".join(f"{truncate(poll.options[index], 24)} {count}" for index, count in ranked)
+        line = f"**Round {round_.number}:** {discord.utils.escape_markdown(counts)}"
+        if round_.exhausted:
+            line += f" (exhausted {round_.exhausted})"
+        if round_.eliminated is not None:
+            line += f" → out: {option_text(poll, round_.eliminated)}"
+            if round_.tie_broken:
+                line += " (tie rule)"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- components
+
+
+def voting_view(poll: Poll) -> discord.ui.View:
+    """Buttons for a short single-choice poll; a select otherwise; a Rank button for ranked polls."""
+    assert poll.id is not None
+    view = discord.ui.View(timeout=None)
+    if poll.kind == "ranked":
+        view.add_item(RankStartButton(poll.id))
+    elif poll.kind == "single" and len(poll.options) <= rules.BUTTONS_UP_TO:
+        for index, option in enumerate(poll.options):
+            view.add_item(VoteButton(poll.id, index, option))
+    else:
+        view.add_item(VoteSelect(poll.id, poll))
+    return view
+
+
+def ranking_view(poll: Poll, picks: Sequence[int]) -> discord.ui.View:
+    """One ranking step: a select for the next place, then Submit and Start over."""
+    assert poll.id is not None
+    view = discord.ui.View(timeout=None)
+    remaining = [index for index in range(len(poll.options)) if index not in picks]
+    if remaining:
+        view.add_item(RankPickSelect(poll.id, picks, poll, remaining))
+    if picks:
+        view.add_item(RankSubmitButton(poll.id, picks))
+        view.add_item(RankRestartButton(poll.id))
+    return view
+
+
+def ranking_prompt(poll: Poll, picks: Sequence[int], current: Sequence[int] | None = None) -> str:
+    lines = [f"**{truncate(discord.utils.escape_markdown(poll.question), 200)}**"]
+    if current:
+        lines.append(f"Your ballot now: {choices_text(poll, current)}. A new ranking replaces it.")
+    if picks:
+        lines.append(f"Your ranking so far: {choices_text(poll, picks)}.")
+    if len(picks) < len(poll.options):
+        lines.append(
+            f"Pick your {rules.ordinal(len(picks) + 1)} choice"
+            + (", or submit now: options you leave out get none of your votes." if picks else ".")
+        )
+    else:
+        lines.append("You ranked every option. Submit your ballot.")
+    return truncate("\n".join(lines), 2000)
+
+
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"poll:vote:(?P<poll>\d{1,12}):(?P<index>\d{1,2})",
+):
+    """One option of a short single-choice poll."""
+
+    def __init__(self, poll_id: int, index: int, label: str = "Vote") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=truncate(label, 80),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"poll:vote:{poll_id}:{index}",
+            )
+        )
+        self.poll_id, self.index = poll_id, index
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VoteButton:
+        return cls(int(match["poll"]), int(match["index"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).cast_vote(interaction, self.poll_id, [self.index]))
+
+
+class VoteSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"poll:vote:(?P<poll>\d{1,12})"):
+    """All options in one menu: single choice, or up to N for a multiple-choice poll."""
+
+    def __init__(self, poll_id: int, poll: Poll | None = None) -> None:
+        options = [discord.SelectOption(label="-", value="0")]
+        max_values = 1
+        placeholder = "Choose an option…"
+        if poll is not None:
+            options = [
+                discord.SelectOption(label=truncate(f"{index + 1}. {option}", 100), value=str(index))
+                for index, option in enumerate(poll.options)
+            ]
+            if poll.kind == "multiple":
+                max_values = min(poll.max_choices, len(options))
+                placeholder = f"Choose up to {max_values} options…"
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"poll:vote:{poll_id}",
+                placeholder=placeholder,
+                min_values=1,
+                max_values=max_values,
+                options=options,
+            )
+        )
+        self.poll_id = poll_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> VoteSelect:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = self.item.values
+        # A value that is not an index is refused by the ballot check with a clear sentence.
+        choices = [int(value) if value.isdigit() else -1 for value in values]
+        await _run(interaction, _cog(interaction).cast_vote(interaction, self.poll_id, choices))
+
+
+class RankStartButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"poll:vote:(?P<poll>\d{1,12}):rank"
+):
+    """Open the member's private ranking steps."""
+
+    def __init__(self, poll_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Rank your choices",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"poll:vote:{poll_id}:rank",
+            )
+        )
+        self.poll_id = poll_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RankStartButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).show_ranking(interaction, self.poll_id, [], first=True))
+
+
+class RankRestartButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"poll:vote:(?P<poll>\d{1,12}):restart"
+):
+    def __init__(self, poll_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Start over",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"poll:vote:{poll_id}:restart",
+            )
+        )
+        self.poll_id = poll_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RankRestartButton:
+        return cls(int(match["poll"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).show_ranking(interaction, self.poll_id, []))
+
+
+class RankPickSelect(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=r"poll:vote:(?P<poll>\d{1,12}):pick:(?P<picks>[0-9a-z]{0,25})",
+):
+    """Choose the next place of a ranking; the picks so far ride in the custom id."""
+
+    def __init__(
+        self, poll_id: int, picks: Sequence[int], poll: Poll | None = None, remaining: Sequence[int] = ()
+    ) -> None:
+        options = [discord.SelectOption(label="-", value="0")]
+        placeholder = "Pick your next choice…"
+        if poll is not None:
+            options = [
+                discord.SelectOption(
+                    label=truncate(f"{index + 1}. {poll.options[index]}", 100), value=str(index)
+                )
+                for index in remaining
+            ]
+            placeholder = f"Your {rules.ordinal(len(picks) + 1)} choice…"
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"poll:vote:{poll_id}:pick:{rules.encode_picks(picks)}",
+                placeholder=placeholder,
+                options=options,
+            )
+        )
+        self.poll_id = poll_id
+        self.picks = list(picks)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RankPickSelect:
+        return cls(int(match["poll"]), _safe_decode(match["picks"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = self.item.values
+        picked = int(values[0]) if values and values[0].isdigit() else -1
+        await _run(
+            interaction, _cog(interaction).show_ranking(interaction, self.poll_id, [*self.picks, picked])
+        )
+
+
+class RankSubmitButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"poll:vote:(?P<poll>\d{1,12}):submit:(?P<picks>[0-9a-z]{1,25})",
+):
+    def __init__(self, poll_id: int, picks: Sequence[int]) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Submit my ranking",
+                style=discord.ButtonStyle.success,
+                custom_id=f"poll:vote:{poll_id}:submit:{rules.encode_picks(picks)}",
+            )
+        )
+        self.poll_id = poll_id
+        self.picks = list(picks)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RankSubmitButton:
+        return cls(int(match["poll"]), _safe_decode(match["picks"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _run(interaction, _cog(interaction).cast_vote(interaction, self.poll_id, self.picks, edit=True))
+
+
+def _safe_decode(text: str) -> list[int]:
+    # A forged pick beyond the alphabet becomes an index no poll has, refused later with a clear sentence.
+    try:
+        return rules.decode_picks(text)
+    except rules.PollRuleError:
+        return [-1]
+
+
+DYNAMIC_ITEMS = (VoteButton, VoteSelect, RankStartButton, RankRestartButton, RankPickSelect, RankSubmitButton)

@@ -1,0 +1,196 @@
+"""Poll rules as plain functions: counting, instant runoff, options, closing times, ballots, the chart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cogs.polls import rules, tally
+from cogs.polls.chart import render_results_chart
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+A, B, C, D = range(4)
+
+
+# ----------------------------------------------------------------------------- instant runoff
+
+
+def test_runoff_majority_winner_in_round_one():
+    ballots = [[A, B], [A, C], [A], [B, A], [C]]
+
+    result = tally.instant_runoff(3, ballots)
+
+    assert result.winner == A
+    assert len(result.rounds) == 1
+    assert result.rounds[0].counts == {A: 3, B: 1, C: 1}
+
+
+def test_runoff_elimination_changes_the_winner():
+    # A leads on first preferences, but C's voters prefer B to A.
+    ballots = [[A]] * 4 + [[B, A]] * 3 + [[C, B]] * 2
+
+    result = tally.instant_runoff(3, ballots)
+
+    assert tally.leaders(tally.count_choices(3, [b[:1] for b in ballots])) == [A]
+    assert result.winner == B
+    assert [r.eliminated for r in result.rounds] == [C, None]
+    assert result.rounds[1].counts == {A: 4, B: 5}
+
+
+def test_runoff_tie_for_last_eliminates_fewer_first_preferences():
+    # Round 2: B and C both have 3; C had fewer first preferences (2 against 3), so C goes out.
+    ballots = [[A]] * 4 + [[B]] * 3 + [[C, B]] * 2 + [[D, C, B]]
+
+    result = tally.instant_runoff(4, ballots)
+
+    assert result.rounds[0].eliminated == D
+    assert not result.rounds[0].tie_broken
+    assert result.rounds[1].counts == {A: 4, B: 3, C: 3}
+    assert result.rounds[1].eliminated == C
+    assert result.rounds[1].tie_broken
+    assert result.winner == B
+
+
+def test_runoff_full_tie_eliminates_the_option_listed_last():
+    result = tally.instant_runoff(2, [[A], [B]])
+
+    assert result.rounds[0].eliminated == B
+    assert result.rounds[0].tie_broken
+    assert result.winner == A
+
+
+def test_runoff_counts_exhausted_ballots_and_stops_on_a_majority_of_the_rest():
+    ballots = [[A], [A], [B], [C]]
+
+    result = tally.instant_runoff(3, ballots)
+
+    # C goes out on the listed-last rule (B and C tie, equal first preferences); its ballot is exhausted.
+    assert result.rounds[0].eliminated == C
+    assert result.rounds[1].exhausted == 1
+    assert result.winner == A
+
+
+def test_runoff_without_ballots_has_no_winner():
+    result = tally.instant_runoff(3, [])
+
+    assert result.winner is None
+    assert tally.outcome("ranked", 3, []).winners == []
+
+
+# ----------------------------------------------------------------------------- plurality and quorum
+
+
+def test_multiple_choice_counts_each_option_once_per_ballot():
+    assert tally.count_choices(3, [[A, B], [B], [B, C], [A, A]]) == [2, 3, 1]
+
+
+def test_plurality_tie_names_every_leader():
+    outcome = tally.outcome("single", 3, [[A], [B]])
+
+    assert outcome.winners == [A, B]
+    assert outcome.tied
+
+
+def test_quorum_not_met_below_the_number_of_ballots():
+    assert not tally.outcome("single", 2, [[A]], quorum=2).quorum_met
+    assert tally.outcome("single", 2, [[A], [B]], quorum=2).quorum_met
+    assert tally.outcome("single", 2, [], quorum=None).quorum_met
+
+
+def test_ranked_outcome_reports_the_final_round():
+    outcome = tally.outcome("ranked", 3, [[A]] * 4 + [[B, A]] * 3 + [[C, B]] * 2)
+
+    assert outcome.counts == [4, 5, 0]
+    assert outcome.winners == [B]
+    assert len(outcome.rounds) == 2
+
+
+def test_bars_scale_to_the_largest_count():
+    assert tally.bar(5, 10, width=10) == "█████░░░░░"
+    assert tally.bar(0, 0, width=4) == "░░░░"
+
+
+# ----------------------------------------------------------------------------- options and times
+
+
+def test_twenty_five_options_are_accepted():
+    options = rules.parse_options(" | ".join(f"Option {n}" for n in range(25)))
+
+    assert len(options) == 25
+
+
+def test_twenty_six_options_are_refused_with_a_clear_message():
+    with pytest.raises(rules.PollRuleError, match="at most 25 options"):
+        rules.parse_options(" | ".join(f"Option {n}" for n in range(26)))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Yes", "at least 2"),
+        ("Yes || No", "empty"),
+        ("Yes | yes ", "listed twice"),
+        ("Yes | " + "x" * 81, "80 characters"),
+    ],
+)
+def test_bad_options_are_refused(text, message):
+    with pytest.raises(rules.PollRuleError, match=message):
+        rules.parse_options(text)
+
+
+def test_options_may_be_one_per_line():
+    assert rules.parse_options("Parks\nTransit\nHousing\n") == ["Parks", "Transit", "Housing"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2d", NOW + timedelta(days=2)),
+        ("3h 30m", NOW + timedelta(hours=3, minutes=30)),
+        ("1w", NOW + timedelta(weeks=1)),
+        ("2026-12-01 17:00", datetime(2026, 12, 1, 17, 0, tzinfo=UTC)),
+        ("<t:1796140800:F>", datetime.fromtimestamp(1796140800, UTC)),
+    ],
+)
+def test_closing_times_are_read(text, expected):
+    assert rules.parse_closing_time(text, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("soon", "could not read"),
+        ("0m", "at least a minute"),
+        ("2025-01-01", "at least a minute"),
+        ("100d", "90 days"),
+    ],
+)
+def test_bad_closing_times_are_refused(text, message):
+    with pytest.raises(rules.PollRuleError, match=message):
+        rules.parse_closing_time(text, NOW)
+
+
+def test_ballot_checks_follow_the_poll_kind():
+    assert rules.check_ballot("multiple", 5, 2, [3, 1]) == [3, 1]
+    with pytest.raises(rules.PollRuleError, match="up to 2"):
+        rules.check_ballot("multiple", 5, 2, [0, 1, 2])
+    with pytest.raises(rules.PollRuleError, match="exactly one"):
+        rules.check_ballot("single", 5, 1, [0, 1])
+    with pytest.raises(rules.PollRuleError, match="only once"):
+        rules.check_ballot("ranked", 5, 5, [0, 0])
+    with pytest.raises(rules.PollRuleError, match="not on this poll"):
+        rules.check_ballot("single", 5, 1, [7])
+
+
+def test_picks_survive_the_custom_id_round_trip():
+    picks = [24, 0, 13, 9]
+
+    assert rules.decode_picks(rules.encode_picks(picks)) == picks
+    assert len(rules.encode_picks(range(25))) == 25
+
+
+def test_chart_is_a_png():
+    png = render_results_chart("Which first?", ["Parks", "Transit"], [3, 5], winners=[1])
+
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
