@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -13,6 +14,7 @@ from db.guilds import CHANNEL_PURPOSES
 
 WIDTH = 100
 _MENTION = re.compile(r"<(#|@&|@!?)(\d+)>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 
 
 class Demo:
@@ -25,7 +27,8 @@ class Demo:
         self.organizer = organizer
         self._members: dict[str, Any] = {"olivia": organizer}
         self._seen: dict[int, str | None] = {}
-        self._names: dict[int, str] = {}
+        # Message bodies already printed in full, so that the same welcome DM to ten newcomers prints once.
+        self._printed_bodies: dict[str, str] = {}
 
     @classmethod
     async def build(cls, env: Any) -> Demo:
@@ -99,7 +102,7 @@ class Demo:
 
     async def advance(self, seconds: float, why: str) -> None:
         """Move the simulated clock and print whatever the bot did meanwhile."""
-        self.narrate(f"({why}: {seconds / 3600:g} hours pass)")
+        self.narrate(f"({why}: {_duration(seconds)} pass)")
         await self.env.advance_time(seconds)
         await self.env.settle()
         self._print_new()
@@ -169,7 +172,19 @@ class Demo:
         where = self._channel_label(message.channel_id)
         note = " (only they see it)" if flags.ephemeral else ""
         verb = "updates its message" if edited else "says"
+        lines = self._render(message)
+        body = "\n".join(lines)
+        if not edited and len(lines) > 3 and body in self._printed_bodies:
+            print(
+                f"   bot says in {where}{note}: the same message as it sent to {self._printed_bodies[body]}."
+            )
+            return
+        self._printed_bodies.setdefault(body, where.removeprefix("DM to "))
         print(f"   bot {verb} in {where}{note}:")
+        for line in lines[:40]:
+            print(textwrap.fill(line, WIDTH, initial_indent="     ", subsequent_indent="       "))
+
+    def _render(self, message: Any) -> list[str]:
         lines: list[str] = []
         if message.content:
             lines.extend(message.content.splitlines())
@@ -188,9 +203,23 @@ class Demo:
         controls = _controls(message.components)
         if controls:
             lines.append("   " + "  ".join(controls))
-        for line in lines[:40]:
-            line = _MENTION.sub(self._mention_name, line)
-            print(textwrap.fill(line, WIDTH, initial_indent="     ", subsequent_indent="       "))
+        return [
+            _TIMESTAMP.sub(self._timestamp_text, _MENTION.sub(self._mention_name, line)) for line in lines
+        ]
+
+    def _timestamp_text(self, match: re.Match[str]) -> str:
+        """Show a Discord timestamp the way a member whose clock is set to UTC would see it."""
+        moment = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+        style = match.group(2) or "f"
+        if style == "R":
+            seconds = (moment - self.env.now()).total_seconds()
+            span = _duration(abs(seconds))
+            return f"in {span}" if seconds > 0 else f"{span} ago" if seconds < 0 else "now"
+        if style in "dD":
+            return f"{moment:%a %d %b %Y}"
+        if style in "tT":
+            return f"{moment:%H:%M} UTC"
+        return f"{moment:%a %d %b %Y %H:%M} UTC"
 
 
 def _controls(components: list[dict[str, Any]]) -> list[str]:
@@ -204,11 +233,20 @@ def _controls(components: list[dict[str, Any]]) -> list[str]:
             )
         elif kind in (3, 5, 6, 7, 8):
             count = len(component.get("options", []))
-            found.append(
-                f"[▾ {component.get('placeholder') or 'choose'}{f' ({count} options)' if count else ''}]"
-            )
+            options = f" ({count} option{'s' if count != 1 else ''})" if count else ""
+            found.append(f"[▾ {component.get('placeholder') or 'choose'}{options}]")
         found.extend(_controls(component.get("components", [])))
     return found
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} seconds"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{seconds / 86400:.0f} days"
 
 
 def _short(value: Any) -> str:
