@@ -30,8 +30,21 @@ async def test_demo_prints_a_transcript_and_leaves_its_database(tmp_path):
     transcript = stdout.decode()
 
     assert process.returncode == 0, stderr.decode()[-3000:]
-    assert "» olivia in #general: /setup check" in transcript
-    assert "All clear" in transcript
-    assert "Only organizers can do that" in transcript
+    # Every scene the README promises: setup, onboarding, resources, campaigns with a roll call, a poll.
+    for shown in (
+        "» olivia in #general: /setup check",
+        "All clear",
+        "Only organizers can do that",
+        "You're all set",
+        "Please welcome @nadia",
+        "Did you mean **tobacco**?",
+        "was approved and is now in the coalition's library",
+        "on the waitlist at position 1",
+        "A place opened up",
+        "Roll call for **Extreme heat is a health equity issue** closed.",
+        "**Housing and health** won.",
+        "poll-1-results.png",
+    ):
+        assert shown in transcript, f"the demo no longer shows {shown!r}"
     assert "Traceback" not in stderr.decode()
     assert database.stat().st_size > 0
