@@ -38,10 +38,10 @@ async def test_demo_prints_a_transcript_and_leaves_its_database(tmp_path):
         "You're all set",
         "Please welcome @nadia",
         "Did you mean **tobacco**?",
-        "was approved and is now in the coalition's library",
-        "on the waitlist at position 1",
+        "was approved",
+        "waitlist at position 1",
         "A place opened up",
-        "Roll call for **Extreme heat is a health equity issue** closed.",
+        "**Ready (2):** @ana, @cleo",
         "**Housing and health** won.",
         "poll-1-results.png",
     ):
