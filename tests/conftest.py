@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -125,6 +126,27 @@ async def database(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIter
 
 
 # --------------------------------------------------------------------------- the bot under SimCord
+
+
+@pytest.fixture(autouse=True)
+def no_logged_bugs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test in which the bot logged an error, unless the test says it expects one.
+
+    discord.py only logs an exception raised inside a persistent button (a DynamicItem), so SimCord never
+    sees it; the log is where such a bug shows.
+    """
+    caplog.set_level(logging.WARNING)
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return
+    # At teardown caplog.records holds only this phase's records: read every phase.
+    errors = [
+        record
+        for when in ("setup", "call", "teardown")
+        for record in caplog.get_records(when)
+        if record.levelno >= logging.ERROR and record.name.startswith(("cogs.", "bot.", "db.", "discord"))
+    ]
+    assert not errors, [f"{record.name}: {record.getMessage()}" for record in errors]
 
 
 @pytest.fixture

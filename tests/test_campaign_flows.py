@@ -636,3 +636,129 @@ async def test_invite_dms_members_whose_disciplines_fit_and_respects_opt_out(coa
     again = await coalition.organizer.slash(coalition.general, "campaign invite", campaign=str(campaign.id))
     text = again.followups[-1].content if again.followups else again.response.content
     assert "Invited 0 member" in text
+
+
+# ------------------------------------------------------------------------------ closed DMs and removals
+
+
+async def test_offer_to_a_member_with_closed_dms_is_announced_in_the_campaigns_channel_and_can_be_accepted(
+    coalition: Coalition,
+) -> None:
+    from db.members import MemberProfile
+
+    now = discord.utils.utcnow()
+    async with coalition.bot.database.session() as session:
+        session.add(
+            MemberProfile(
+                guild_id=coalition.guild.id,
+                user_id=coalition.other.id,
+                display_name="Bea Private",
+                organization="Springfield County Health",
+                job_title="Epidemiologist",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    campaign = await _create(coalition)
+    slot = await _slot(coalition, campaign, "Op-ed author", 1)
+    card = await _post(coalition, campaign)
+    await coalition.member.click(card, label="Sign up: Op-ed author")
+    await coalition.other.click(_card(coalition), label="Join waitlist: Op-ed author")
+    coalition.env.inject_error(
+        "POST",
+        f"/channels/{coalition.other.user.dm_channel.id}/messages",  # type: ignore[attr-defined]
+        status=403,
+        code=50007,
+        message="Cannot send messages to this user",
+        times=None,
+    )
+    channel = coalition.channels["campaigns"]
+    before = {m.id for m in channel.history()}
+    dms_before = len(_dms(coalition, coalition.other))
+
+    left = await coalition.member.click(_card(coalition), label="Withdraw")
+    assert "withdrew" in left.response.content
+    assert await _statuses(coalition, slot.id) == {
+        coalition.member.id: "withdrawn",
+        coalition.other.id: "offered",
+    }  # type: ignore[arg-type]
+    assert len(_dms(coalition, coalition.other)) == dms_before  # the DM was refused
+    notices = [m for m in channel.history() if m.id not in before]
+    assert len(notices) == 1
+    notice = notices[0]
+    assert coalition.other.mention in notice.content
+    assert "/campaign join" in notice.content
+    stored = coalition.env.backend.get_message(channel.id, notice.id)
+    assert stored.ping_user_ids == [coalition.other.id]
+    assert stored.ping_role_ids == []
+    assert stored.mention_everyone is False
+    for private in ("Bea Private", "Springfield County Health", "Epidemiologist", str(coalition.member.id)):
+        assert private not in notice.content
+    assert notice.embeds == []
+
+    accepted = await coalition.other.slash(
+        coalition.general, "campaign join", campaign=str(campaign.id), slot=str(slot.id)
+    )
+    assert accepted.ephemeral
+    assert "confirmed for **Op-ed author**" in accepted.response.content
+    assert await _statuses(coalition, slot.id) == {
+        coalition.member.id: "withdrawn",
+        coalition.other.id: "confirmed",
+    }  # type: ignore[arg-type]
+    # The notice is now the channel's last message: find the card by its id.
+    current = next(m for m in channel.history() if m.id == card.id)
+    field = current.embeds[0].fields[0]
+    assert field.name == "Op-ed author: 1/1 · FULL"
+    assert coalition.other.mention in field.value
+    assert coalition.member.mention not in field.value
+
+
+async def test_removing_a_slot_tells_its_members_and_frees_nothing_else(coalition: Coalition) -> None:
+    campaign = await _create(coalition)
+    removed = await _slot(coalition, campaign, "Amplifier", 1)
+    kept = await _slot(coalition, campaign, "Author", 1)
+    card = await _post(coalition, campaign)
+    sam, tom = await _join(coalition, "sam"), await _join(coalition, "tom")
+    await coalition.member.click(card, label="Sign up: Amplifier")
+    await coalition.other.click(_card(coalition), label="Join waitlist: Amplifier")
+    await sam.click(_card(coalition), label="Sign up: Author")  # type: ignore[attr-defined]
+    await tom.click(_card(coalition), label="Join waitlist: Author")  # type: ignore[attr-defined]
+    dms_before = {
+        actor: len(_dms(coalition, actor)) for actor in (coalition.member, coalition.other, sam, tom)
+    }
+
+    refused = await coalition.member.slash(
+        coalition.general, "campaign slot remove", campaign=str(campaign.id), slot=str(removed.id)
+    )
+    assert "Only organizers" in refused.response.content
+    assert await _statuses(coalition, removed.id) == {  # type: ignore[arg-type]
+        coalition.member.id: "confirmed",
+        coalition.other.id: "waitlisted",
+    }
+
+    res = await coalition.organizer.slash(
+        coalition.general, "campaign slot remove", campaign=str(campaign.id), slot=str(removed.id)
+    )
+    assert res.ephemeral
+    assert res.response.content == "Removed **Amplifier** from **Heat safety week** (2 sign-ups ended)."
+
+    for actor in (coalition.member, coalition.other):
+        told = _dms(coalition, actor)[dms_before[actor] :]
+        assert len(told) == 1
+        assert "**Amplifier** in **Heat safety week** was removed" in told[0].content
+    for actor in (sam, tom):
+        assert len(_dms(coalition, actor)) == dms_before[actor]
+
+    async with coalition.bot.database.session() as session:
+        assert await session.get(CampaignSlot, removed.id) is None
+        remaining = await campaigns.slots_for(session, campaign.id)  # type: ignore[arg-type]
+    assert [s.name for s in remaining] == ["Author"]
+    assert await _statuses(coalition, removed.id) == {}  # type: ignore[arg-type]
+    assert await _statuses(coalition, kept.id) == {sam.id: "confirmed", tom.id: "waitlisted"}  # type: ignore[attr-defined]
+
+    card = _card(coalition)
+    assert [f.name for f in card.embeds[0].fields] == ["Author: 1/1 · FULL"]
+    assert sam.mention in card.embeds[0].fields[0].value  # type: ignore[attr-defined]
+    labels = [c.label for row in card.components for c in row.children]  # type: ignore[attr-defined]
+    assert not [label for label in labels if "Amplifier" in label]
+    assert "Join waitlist: Author" in labels

@@ -7,9 +7,7 @@ import discord
 from db import disciplines as catalog
 from db import members
 from tests.helpers import let_everyone_see
-from tests.onboarding_helpers import bot_messages, join, last_dm, no_logged_bugs, progress_of, walk_to
-
-__all__ = ["no_logged_bugs"]
+from tests.onboarding_helpers import bot_messages, join, last_dm, progress_of, walk_to
 
 
 async def add_disciplines(coalition, count):

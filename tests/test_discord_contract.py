@@ -517,6 +517,7 @@ def test_plugin_passes_a_bot_whose_requests_are_valid(inner: pytest.Pytester) ->
     inner.runpytest_inprocess(*inner_args()).assert_outcomes(passed=1)
 
 
+@pytest.mark.logs_errors
 def test_plugin_adds_violations_to_a_test_that_already_failed(inner: pytest.Pytester) -> None:
     inner.makepyfile(
         test_embed=bot_module(
@@ -536,6 +537,7 @@ def test_plugin_adds_violations_to_a_test_that_already_failed(inner: pytest.Pyte
     result.stdout.fnmatch_lines(["*AssertionError*", "*/data/embeds/0/fields: * (maxItems 25)"])
 
 
+@pytest.mark.logs_errors
 def test_opt_out_marker_is_honoured_only_in_the_checkers_own_tests(inner: pytest.Pytester) -> None:
     tests = """
         @pytest.mark.simcord(check_errors=False)

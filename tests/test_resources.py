@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from bench.harness import burst, click_payload
 from db import resources as store
 from db.audit import AuditEntry
 from tests.helpers import let_everyone_see
@@ -113,6 +114,55 @@ async def test_pagination_moves_across_pages_and_survives_a_restart(coalition, m
 
     await member.click(shown.message, label="Previous")
     assert f"Page {pages - 1} of {pages}" in footer(shown)
+
+
+async def test_forged_page_button_for_another_members_search_changes_nothing(coalition):
+    env = coalition.env
+    mine = await coalition.member.slash(coalition.general, "resources search", query="health")
+    shown = mine.response
+    await coalition.member.click(shown.message, label="Next")
+    assert "Page 2 of" in footer(shown)
+    before_embed = shown.embeds[0].to_dict()
+    search_id = int(jump_id(shown).split(":")[2])
+    async with coalition.bot.database.session() as session:
+        before = (await session.get(store.ResourceSearch, search_id)).model_dump()
+    # Priya cannot see Marcus's ephemeral results, so she replays his ids from a message she can see.
+    decoy_id = "resources:page:999999:0:n"
+    decoy = env.backend.create_message(
+        coalition.general.id,
+        env.backend.bot_user.id,
+        "decoy",
+        components=[
+            {"type": 1, "components": [{"type": 2, "style": 1, "label": "x", "custom_id": decoy_id}]}
+        ],
+    )
+    forged_ids = [f"resources:page:{search_id}:2:n", f"resources:page:{search_id}:0:p"]
+    clicks = [
+        click_payload(env, coalition.other, decoy, forged, forge_from=decoy_id) for forged in forged_ids
+    ]
+    # Even replayed against Marcus's own message, the search is refused to anyone else.
+    clicks.append(click_payload(env, coalition.other, shown.message, forged_ids[0]))
+    requests_before = len(env.http_requests)
+    result = await burst(env, clicks)
+
+    assert result.answered == len(clicks)
+    for answer in result.results:
+        assert answer.ephemeral
+        assert "belong to another member's search" in answer.response.content
+        assert not answer.response.embeds
+    assert shown.embeds[0].to_dict() == before_embed
+    assert env.backend.get_message(coalition.general.id, decoy.id).content == "decoy"
+    edits = [r for r in env.http_requests[requests_before:] if r.method == "PATCH"]
+    assert edits == []
+    async with coalition.bot.database.session() as session:
+        assert (await session.get(store.ResourceSearch, search_id)).model_dump() == before
+
+    missing = await burst(
+        env,
+        [click_payload(env, coalition.other, decoy, "resources:page:987654:1:n", forge_from=decoy_id)],
+    )
+    assert "That search has expired" in missing.results[0].response.content
+    assert env.backend.get_message(coalition.general.id, decoy.id).content == "decoy"
 
 
 def footer(shown) -> str:

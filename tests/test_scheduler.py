@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from bot.scheduler import Scheduler
 from db import jobs
@@ -68,6 +69,7 @@ async def test_a_key_is_scheduled_only_once(database):
     assert again.due_at == NOW
 
 
+@pytest.mark.logs_errors
 async def test_a_failing_job_is_retried_then_given_up(database):
     clock = {"now": NOW}
     scheduler = Scheduler(database, now=lambda: clock["now"])

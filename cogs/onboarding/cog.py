@@ -31,6 +31,10 @@ NO_RESOURCES = (
     "There are no resources in the library yet; organizers are adding them, and `/resources search` "
     "will find them once they are in."
 )
+PICKS_UNAVAILABLE = (
+    "Your onboarding is complete. I could not fetch your resource picks right now; "
+    "`/resources search` works any time."
+)
 
 
 def reminder_key(guild_id: int, user_id: int) -> str:
@@ -427,7 +431,15 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
             await role_tools.tell_organizers(self.bot, guild_id, member, problems)
         if profile.directory_opt_in:
             await self.introduce(guild, member, profile, discipline_names)
-        picks = await self.pick_resources(guild_id, chosen, interests)
+        try:
+            picks = await self.pick_resources(guild_id, chosen, interests)
+        except Exception:
+            # Onboarding is already recorded and the roles given: a library hiccup must not look like failure.
+            log.exception(
+                "Could not pick resources for member %s of guild %s after onboarding", member.id, guild_id
+            )
+            await interaction.followup.send(PICKS_UNAVAILABLE, ephemeral=private)
+            return
         text = "Three resources picked for you:\n" + views.resource_lines(picks) if picks else NO_RESOURCES
         await interaction.followup.send(truncate(text, 2000), ephemeral=private)
 

@@ -238,12 +238,14 @@ class ResourcesCog(commands.Cog):
         """Show another page of a stored search to the member who made it."""
         async with self.bot.database.session() as session:
             saved = await session.get(store.ResourceSearch, search_id)
-            if (
-                saved is None
-                or saved.guild_id != interaction.guild_id
-                or saved.user_id != interaction.user.id
-            ):
+            if saved is None or saved.guild_id != interaction.guild_id:
                 raise NotFound("That search has expired. Please run `/resources search` again.")
+            if saved.user_id != interaction.user.id:
+                # Custom ids can be forged: a search's pages belong to the member who made it.
+                raise UserFacingError(
+                    "Those page buttons belong to another member's search. "
+                    "Run `/resources search` to get your own results."
+                )
             ids = await store.search_ids(
                 session,
                 saved.guild_id,
