@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import answer_error, is_user_facing
 from bot.replies import truncate
+from bot.ui import run_guarded
 from cogs.campaigns import rules
 from db.campaigns import CampaignView, RollCallAnswer
 
@@ -23,16 +23,6 @@ def _cog(interaction: discord.Interaction) -> CampaignsCog:
     cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
     assert cog is not None
     return cog  # type: ignore[no-any-return]
-
-
-async def _run(interaction: discord.Interaction, coro: Any) -> None:
-    """Run a button's work; show refusals to the member, and let bugs reach the log after an apology."""
-    try:
-        await coro
-    except Exception as error:
-        await answer_error(interaction, error)
-        if not is_user_facing(error):
-            raise
 
 
 def _times(campaign: Any) -> str:
@@ -146,8 +136,9 @@ class JoinButton(
         return cls(int(match["campaign"]), int(match["slot"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(
-            interaction, _cog(interaction).join_from_button(interaction, self.campaign_id, self.slot_id)
+        await run_guarded(
+            interaction,
+            lambda: _cog(interaction).join_from_button(interaction, self.campaign_id, self.slot_id),
         )
 
 
@@ -172,7 +163,9 @@ class LeaveButton(
         return cls(int(match["campaign"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).leave_from_button(interaction, self.campaign_id))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).leave_from_button(interaction, self.campaign_id)
+        )
 
 
 class LeavePick(
@@ -199,7 +192,9 @@ class LeavePick(
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         slot_id = int(values[0]) if values and values[0].isdigit() else 0
-        await _run(interaction, _cog(interaction).leave_slot(interaction, self.campaign_id, slot_id))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).leave_slot(interaction, self.campaign_id, slot_id)
+        )
 
 
 class OfferButton(
@@ -226,8 +221,9 @@ class OfferButton(
         return cls(match["action"], int(match["signup"]), int(match["number"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(
-            interaction, _cog(interaction).answer_offer(interaction, self.signup_id, self.action == "accept")
+        await run_guarded(
+            interaction,
+            lambda: _cog(interaction).answer_offer(interaction, self.signup_id, self.action == "accept"),
         )
 
 
@@ -253,7 +249,7 @@ class OptOutButton(
         return cls(int(match["guild"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).opt_out(interaction, self.guild_id))
+        await run_guarded(interaction, lambda: _cog(interaction).opt_out(interaction, self.guild_id))
 
 
 class RollCallButton(
@@ -285,7 +281,9 @@ class RollCallButton(
         return cls(match["action"], int(match["rollcall"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).rollcall_button(interaction, self.rollcall_id, self.action))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).rollcall_button(interaction, self.rollcall_id, self.action)
+        )
 
 
 DYNAMIC_ITEMS = (JoinButton, LeaveButton, LeavePick, OfferButton, OptOutButton, RollCallButton)

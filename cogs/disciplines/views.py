@@ -10,8 +10,9 @@ import discord
 
 from bot.errors import UserFacingError
 from bot.replies import truncate
+from bot.ui import run_guarded
 from cogs.onboarding.steps import OPTIONS_PER_SELECT, pages
-from cogs.onboarding.views import COLOUR, guarded, safe
+from cogs.onboarding.views import COLOUR, safe
 
 if TYPE_CHECKING:
     from cogs.disciplines.cog import DisciplinesCog
@@ -46,7 +47,7 @@ class PanelSelect(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         picked = list(self.item.values)
-        await guarded(
+        await run_guarded(
             interaction, lambda: _cog(interaction).toggle_from_panel(interaction, self.guild_id, picked)
         )
 
@@ -72,7 +73,7 @@ class DirectoryPage(
         return cls(int(match["discipline_id"]), int(match["page"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await guarded(
+        await run_guarded(
             interaction,
             lambda: _cog(interaction).show_directory(interaction, self.discipline_id, self.page, edit=True),
         )

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord import app_commands
 
-from bot.errors import UserFacingError, answer_error
+from bot.errors import UserFacingError
 from bot.replies import truncate
-from bot.ui import CoalitionModal
+from bot.ui import CoalitionModal, run_guarded
 from cogs.onboarding import steps
 from cogs.onboarding.steps import ProfileField
 
@@ -43,17 +42,6 @@ def _cog(interaction: discord.Interaction) -> OnboardingCog:
     return cog  # type: ignore[return-value]
 
 
-async def guarded(interaction: discord.Interaction, work: Callable[[], Awaitable[None]]) -> None:
-    """Run a control's work; a refusal reaches the member, a bug is logged and apologised for."""
-    try:
-        await work()
-    except (UserFacingError, app_commands.CheckFailure) as error:
-        await answer_error(interaction, error)
-    except Exception as error:
-        await answer_error(interaction, error)
-        raise
-
-
 # ---------------------------------------------------------------------------------------- controls
 
 
@@ -77,7 +65,7 @@ class StartButton(
         return cls(int(match["guild_id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await guarded(interaction, lambda: _cog(interaction).start_here(interaction, self.guild_id))
+        await run_guarded(interaction, lambda: _cog(interaction).start_here(interaction, self.guild_id))
 
 
 class FlowButton(
@@ -111,7 +99,7 @@ class FlowButton(
         return cls(match["action"], int(match["guild_id"]), arg)
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await guarded(
+        await run_guarded(
             interaction,
             lambda: _cog(interaction).on_action(interaction, self.guild_id, self.action, self.arg),
         )
@@ -137,7 +125,7 @@ class DisciplinePick(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         picked = list(self.item.values)
-        await guarded(
+        await run_guarded(
             interaction,
             lambda: _cog(interaction).on_disciplines_picked(interaction, self.guild_id, self.page, picked),
         )
@@ -158,7 +146,7 @@ class InterestPick(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         picked = list(self.item.values)
-        await guarded(
+        await run_guarded(
             interaction, lambda: _cog(interaction).on_interests_picked(interaction, self.guild_id, picked)
         )
 

@@ -8,13 +8,13 @@ role again, so a forged id or a closed poll changes nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import answer_error, is_user_facing
 from bot.replies import truncate
+from bot.ui import run_guarded
 from cogs.polls import rules, tally
 from db.polls import Poll
 
@@ -30,16 +30,6 @@ def _cog(interaction: discord.Interaction) -> PollsCog:
     cog = interaction.client.get_cog("PollsCog")  # type: ignore[attr-defined]
     assert cog is not None
     return cog  # type: ignore[return-value]
-
-
-async def _run(interaction: discord.Interaction, work: Awaitable[None]) -> None:
-    # DynamicItems live in throwaway views: answer their errors the way commands do.
-    try:
-        await work
-    except Exception as error:
-        await answer_error(interaction, error)
-        if not is_user_facing(error):
-            raise
 
 
 # ----------------------------------------------------------------------------- text
@@ -224,7 +214,9 @@ class VoteButton(
         return cls(int(match["poll"]), int(match["index"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).cast_vote(interaction, self.poll_id, [self.index]))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).cast_vote(interaction, self.poll_id, [self.index])
+        )
 
 
 class VoteSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"poll:vote:(?P<poll>\d{1,12})"):
@@ -263,7 +255,9 @@ class VoteSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"poll
         values = self.item.values
         # A value that is not an index is refused by the ballot check with a clear sentence.
         choices = [int(value) if value.isdigit() else -1 for value in values]
-        await _run(interaction, _cog(interaction).cast_vote(interaction, self.poll_id, choices))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).cast_vote(interaction, self.poll_id, choices)
+        )
 
 
 class RankStartButton(
@@ -288,7 +282,9 @@ class RankStartButton(
         return cls(int(match["poll"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).show_ranking(interaction, self.poll_id, [], first=True))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).show_ranking(interaction, self.poll_id, [], first=True)
+        )
 
 
 class RankRestartButton(
@@ -311,7 +307,7 @@ class RankRestartButton(
         return cls(int(match["poll"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).show_ranking(interaction, self.poll_id, []))
+        await run_guarded(interaction, lambda: _cog(interaction).show_ranking(interaction, self.poll_id, []))
 
 
 class RankPickSelect(
@@ -352,8 +348,9 @@ class RankPickSelect(
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         picked = int(values[0]) if values and values[0].isdigit() else -1
-        await _run(
-            interaction, _cog(interaction).show_ranking(interaction, self.poll_id, [*self.picks, picked])
+        await run_guarded(
+            interaction,
+            lambda: _cog(interaction).show_ranking(interaction, self.poll_id, [*self.picks, picked]),
         )
 
 
@@ -379,7 +376,9 @@ class RankSubmitButton(
         return cls(int(match["poll"]), _safe_decode(match["picks"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).cast_vote(interaction, self.poll_id, self.picks, edit=True))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).cast_vote(interaction, self.poll_id, self.picks, edit=True)
+        )
 
 
 def _safe_decode(text: str) -> list[int]:

@@ -7,14 +7,13 @@ to the cog, which reloads from the database and checks guild and permission agai
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import answer_error, is_user_facing
 from bot.replies import truncate
-from bot.ui import CoalitionModal
+from bot.ui import CoalitionModal, run_guarded
 from cogs.resources import report
 from cogs.resources import search as rules
 from db.resources import SUMMARY_MAX, TITLE_MAX, Resource
@@ -30,16 +29,6 @@ def _cog(interaction: discord.Interaction) -> ResourcesCog:
     cog = interaction.client.get_cog("ResourcesCog")  # type: ignore[attr-defined]
     assert cog is not None
     return cog  # type: ignore[return-value]
-
-
-async def _run(interaction: discord.Interaction, work: Awaitable[None]) -> None:
-    # DynamicItems live in throwaway views: answer their errors the way commands do.
-    try:
-        await work
-    except Exception as error:
-        await answer_error(interaction, error)
-        if not is_user_facing(error):
-            raise
 
 
 # ----------------------------------------------------------------------------- text
@@ -250,7 +239,9 @@ class PageButton(
         return cls(int(match["search"]), int(match["page"]), match["direction"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).show_page(interaction, self.search_id, self.page))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).show_page(interaction, self.search_id, self.page)
+        )
 
 
 class JumpSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"resources:jump:(?P<search>\d+)"):
@@ -277,7 +268,7 @@ class JumpSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"reso
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         page = int(values[0]) if values and values[0].isdigit() else 0
-        await _run(interaction, _cog(interaction).show_page(interaction, self.search_id, page))
+        await run_guarded(interaction, lambda: _cog(interaction).show_page(interaction, self.search_id, page))
 
 
 class ReviewButton(
@@ -306,7 +297,9 @@ class ReviewButton(
         return cls(match["action"], int(match["resource"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _run(interaction, _cog(interaction).review_action(interaction, self.action, self.resource_id))
+        await run_guarded(
+            interaction, lambda: _cog(interaction).review_action(interaction, self.action, self.resource_id)
+        )
 
 
 class PendingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"resources:pending"):
@@ -330,7 +323,7 @@ class PendingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"r
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         resource_id = int(values[0]) if values and values[0].isdigit() else 0
-        await _run(interaction, _cog(interaction).open_review_card(interaction, resource_id))
+        await run_guarded(interaction, lambda: _cog(interaction).open_review_card(interaction, resource_id))
 
 
 class BrowseSelect(
@@ -367,8 +360,9 @@ class BrowseSelect(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
-        await _run(
-            interaction, _cog(interaction).browse(interaction, self.level, values[0] if values else "")
+        await run_guarded(
+            interaction,
+            lambda: _cog(interaction).browse(interaction, self.level, values[0] if values else ""),
         )
 
 
