@@ -22,6 +22,7 @@ import copy
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -30,6 +31,11 @@ from simcord.backend import serializers
 from simcord.enums import ComponentType, InteractionType
 from simcord.env import Env
 from simcord.results import InteractionResult
+
+from bot.core import CoalitionBot
+from bot.settings import Settings
+from db import migrate
+from db.engine import Database
 
 
 @dataclass
@@ -59,6 +65,25 @@ async def open_world(
     people = [guild.add_member(env.create_user(f"member{index:04d}")) for index in range(members)]
     await env.settle()
     return World(env, guild, organizer, campaigns, general, people)
+
+
+async def open_coalition_world(workdir: Path, name: str, members: int) -> tuple[World, Database, list[Any]]:
+    """The coalition bot on a fresh migrated SQLite file in `workdir`, and `members` newcomers who joined.
+
+    Joins run the bot's onboarding for each newcomer, so they land in batches before any burst starts.
+    """
+    url = f"sqlite+aiosqlite:///{workdir / name}"
+    database = Database(url)
+    await migrate.upgrade(database)
+    bot = CoalitionBot(Settings(discord_token=None, database_url=url), database)
+    world = await open_world(bot, members=0, settle_timeout=600)
+    people = []
+    for index in range(members):
+        people.append(world.guild.add_member(world.env.create_user(f"member{index:04d}")))
+        if index % 20 == 19:
+            await world.env.settle()
+    await world.env.settle()
+    return world, database, people
 
 
 class BareBot(discord.Client):

@@ -17,30 +17,17 @@ from pathlib import Path
 import discord
 from sqlalchemy import func, select
 
-from bench.harness import BareBot, burst, click_payload, open_world, post_button
-from bot.core import CoalitionBot
-from bot.settings import Settings
-from db import campaigns, migrate
+from bench.harness import BareBot, burst, click_payload, open_coalition_world, open_world, post_button
+from db import campaigns
 from db.campaigns import CampaignSignup
-from db.engine import Database
 
 RESULTS = Path(__file__).resolve().parent / "results" / "signup_burst.txt"
 
 
 async def real_bot_burst(clicks: int, capacity: int, workdir: Path) -> tuple[float, float, dict[str, int]]:
     """(interactions/second, seconds, outcome counts) for the coalition bot."""
-    url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    database = Database(url)
-    await migrate.upgrade(database)
-    bot = CoalitionBot(Settings(discord_token=None, database_url=url), database)
-    world = await open_world(bot, members=0, settle_timeout=600)
+    world, database, people = await open_coalition_world(workdir, "bench.db", clicks)
     try:
-        people = []
-        # Joins run the bot's onboarding for each newcomer: let them land in batches before the burst.
-        for index in range(clicks):
-            people.append(world.guild.add_member(world.env.create_user(f"member{index:04d}")))
-            if index % 20 == 19:
-                await world.env.settle()
         await world.env.settle()
         now = discord.utils.utcnow()
         start = (now + timedelta(days=10)).strftime("%Y-%m-%d %H:%M")

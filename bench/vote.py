@@ -16,30 +16,16 @@ import platform
 import tempfile
 from pathlib import Path
 
-from bench.harness import BareBot, burst, click_payload, open_world, post_button
-from bot.core import CoalitionBot
-from bot.settings import Settings
-from db import migrate
+from bench.harness import BareBot, burst, click_payload, open_coalition_world, open_world, post_button
 from db import polls as store
-from db.engine import Database
 
 RESULTS = Path(__file__).resolve().parent / "results" / "vote.txt"
 
 
 async def real_bot_votes(votes: int, results: str, workdir: Path) -> tuple[float, float, int, int]:
     """(interactions/second, seconds, answered, ballots stored) for the coalition bot."""
-    url = f"sqlite+aiosqlite:///{workdir / f'vote-{results}.db'}"
-    database = Database(url)
-    await migrate.upgrade(database)
-    bot = CoalitionBot(Settings(discord_token=None, database_url=url), database)
-    world = await open_world(bot, members=0, settle_timeout=600)
+    world, database, people = await open_coalition_world(workdir, f"vote-{results}.db", votes)
     try:
-        people = []
-        # Joins run the bot's onboarding for each newcomer: let them land in batches before the burst.
-        for index in range(votes):
-            people.append(world.guild.add_member(world.env.create_user(f"member{index:04d}")))
-            if index % 20 == 19:
-                await world.env.settle()
         await world.env.settle()
         await world.organizer.slash(
             world.general,
