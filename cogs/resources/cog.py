@@ -154,6 +154,8 @@ class ResourcesCog(commands.Cog):
         wanted = self._parse_recommendation(recommendation)
         discipline_id = await self._parse_discipline(guild_id, discipline)
         now = discord.utils.utcnow()
+        nothing_found: str | None = None
+        # The answer goes out after the session ends: a Discord call never holds the database.
         async with self.bot.database.session() as session:
             ids = await store.search_ids(
                 session, guild_id, text, recommendation=wanted, discipline_id=discipline_id
@@ -162,11 +164,13 @@ class ResourcesCog(commands.Cog):
                 suggestions = (
                     rules.did_you_mean(text, await store.vocabulary(session, guild_id)) if text else []
                 )
-                await interaction.response.send_message(
-                    self._nothing_found(text, suggestions, wanted is not None or discipline_id is not None),
-                    ephemeral=True,
+                nothing_found = self._nothing_found(
+                    text, suggestions, wanted is not None or discipline_id is not None
                 )
-                return
+        if nothing_found is not None:
+            await interaction.response.send_message(nothing_found, ephemeral=True)
+            return
+        async with self.bot.database.session() as session:
             await store.forget_searches_before(session, now - SEARCH_KEPT_FOR)
             saved = await store.save_search(
                 session,
