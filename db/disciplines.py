@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from db import state
 from db.types import Snowflake, UTCDateTime
 
 DISCIPLINE_NAME_MAX = 60
@@ -72,8 +73,15 @@ async def list_disciplines(session: AsyncSession, guild_id: int) -> list[Discipl
 
 
 async def seed_defaults(session: AsyncSession, guild_id: int, now: datetime) -> list[Discipline]:
-    """Give a guild the default catalog the first time it is asked for; later calls change nothing."""
+    """Give a guild the default catalog the first time it is asked for; later calls change nothing.
+
+    Once seeded, an emptied catalog stays empty: organizers who deleted the defaults meant it.
+    """
     existing = await list_disciplines(session, guild_id)
+    marker = f"disciplines_seeded:{guild_id}"
+    if await state.get_value(session, marker) is not None:
+        return existing
+    await state.set_value(session, marker, "1")
     if existing:
         return existing
     for name in DEFAULT_DISCIPLINES:

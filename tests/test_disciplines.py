@@ -216,3 +216,37 @@ async def test_discipline_role_above_the_bot_tells_organizers_the_fix(coalition)
     assert "organizers have been told" in result.response.content
     audit = " ".join(m.content for m in bot_messages(coalition, coalition.channels["audit"]))
     assert "drag" in audit
+
+
+async def test_a_staff_role_sharing_a_disciplines_name_is_never_handed_out(coalition):
+    staff = coalition.guild.create_role("Leadership", permissions=discord.Permissions(manage_guild=True))
+    await coalition.env.settle()
+    let_everyone_see(coalition.env, coalition.guild, "discipline")
+
+    added = await coalition.member.slash(coalition.general, "discipline add", name="Leadership")
+
+    assert "Leadership" in added.response.content
+    assert coalition.member.member.get_role(staff.id) is None
+    given = [role for role in coalition.member.member.roles if role.name == "Leadership"]
+    assert len(given) == 1
+    assert not given[0].permissions.manage_guild
+    refused = await coalition.member.slash(coalition.general, "discipline create", name="Astrology")
+    assert "Only organizers can do that" in refused.response.content
+
+
+async def test_disciplines_tagged_before_confirming_onboarding_are_kept(coalition):
+    nadia = await join(coalition, "nadia")
+    await nadia.slash(coalition.general, "discipline add", name="Labor")
+
+    step = await walk_to(nadia.user, last_dm(coalition, nadia), "summary", disciplines=("Epidemiology",))
+    await nadia.user.click(step, label="Confirm")
+    await coalition.env.settle()
+
+    async with coalition.bot.database.session() as session:
+        held = {
+            d.name
+            for d in await catalog.list_disciplines(session, coalition.guild.id)
+            if d.id in await catalog.member_discipline_ids(session, coalition.guild.id, nadia.id)
+        }
+    assert held == {"Labor", "Epidemiology"}
+    assert {"Labor", "Epidemiology"} <= {role.name for role in nadia.member.roles}

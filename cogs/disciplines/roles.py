@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -23,9 +24,23 @@ MEMBER_NOTICE = (
 )
 
 
+# Powers no role handed out by the bot may carry: a member must never gain them by tagging a discipline.
+POWERS = discord.Permissions.elevated() | discord.Permissions(mention_everyone=True, administrator=True)
+
+
+def carries_powers(role: discord.Role) -> bool:
+    """True when the role grants moderation or administration powers."""
+    return bool(role.permissions.value & POWERS.value)
+
+
 def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
     """Why the bot cannot give this role, as a fix an organizer can follow; None when it can."""
     me = guild.me
+    if carries_powers(role):
+        return (
+            f"The role **{role.name}** carries moderation or administration permissions, so I will not hand it "
+            "out. Fix: remove those permissions from it, or map the discipline to another role."
+        )
     if not me.guild_permissions.manage_roles:
         return (
             f"I need the **Manage Roles** permission to give the role **{role.name}**. Fix: Server Settings → "
@@ -44,13 +59,39 @@ def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
 async def ensure_discipline_role(
     bot: CoalitionBot, guild: discord.Guild, discipline: Discipline
 ) -> tuple[discord.Role | None, str | None]:
-    """The discipline's role: the mapped one, else an existing role of the same name, else a new one."""
-    if discipline.role_id is not None:
-        role = guild.get_role(discipline.role_id)
+    """The discipline's role: the mapped one, else an existing plain role of the same name, else a new one."""
+    # Two members picking a new discipline at once must not create two roles for it.
+    lock = _role_locks.setdefault((guild.id, discipline.id or 0), asyncio.Lock())
+    async with lock:
+        return await _ensure_discipline_role(bot, guild, discipline)
+
+
+_role_locks: dict[tuple[int, int], asyncio.Lock] = {}
+
+
+async def _ensure_discipline_role(
+    bot: CoalitionBot, guild: discord.Guild, discipline: Discipline
+) -> tuple[discord.Role | None, str | None]:
+    async with bot.database.session() as session:
+        fresh = await catalog.get_discipline(session, guild.id, discipline.id or 0)
+    role_id = fresh.role_id if fresh is not None else discipline.role_id
+    if role_id is not None:
+        role = guild.get_role(role_id)
         if role is not None:
+            discipline.role_id = role.id
             return role, None
+    config = await bot.guild_config(guild.id)
+    configured = {config.member_role_id, config.organizer_role_id}
+    # Only a plain role is adopted: a staff role that happens to share a discipline's name ("Leadership")
+    # must never be handed to whoever tags that discipline.
     role = discord.utils.find(
-        lambda r: r.name.casefold() == discipline.name.casefold() and not r.managed and not r.is_default(),
+        lambda r: (
+            r.name.casefold() == discipline.name.casefold()
+            and not r.managed
+            and not r.is_default()
+            and r.id not in configured
+            and not carries_powers(r)
+        ),
         guild.roles,
     )
     if role is None:

@@ -409,6 +409,8 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
                 directory_opt_in=bool(answers.get(steps.DIRECTORY)),
                 left_at=None,
             )
+            # Disciplines tagged meanwhile with /discipline add or the panel are kept, not silently dropped.
+            chosen |= await catalog.member_discipline_ids(session, guild_id, member.id) & set(by_id)
             await catalog.set_member_disciplines(session, guild_id, member.id, chosen, now)
             await jobs.cancel(session, reminder_key(guild_id, member.id))
             discipline_names = sorted(by_id[i].name for i in chosen)

@@ -262,8 +262,8 @@ def render_step(context: StepContext) -> dict[str, Any]:
     elif step == steps.DIRECTORY:
         embed.description = (
             "May other members find you in the member directory (`/discipline members`, `/profile view`)? "
-            "It shows your name, organization, jurisdiction, state, job title, pronouns and disciplines, and "
-            "an introduction is posted for you. You can change this later with `/profile edit`."
+            "It shows your name, organization, jurisdiction, state, job title, pronouns, disciplines and "
+            "interests, and an introduction is posted for you. You can change this later with `/profile edit`."
         )
         view.add_item(FlowButton("diryes", gid, label="Yes, list me", style=discord.ButtonStyle.success))
         view.add_item(
@@ -286,7 +286,7 @@ def _disciplines(context: StepContext, embed: discord.Embed, view: discord.ui.Vi
     picked = ", ".join(safe(names[i]) for i in sorted(chosen, key=lambda i: names.get(i, "")) if i in names)
     embed.description = (
         "Which disciplines describe your work? Pick all that fit; each gives you a role so others can find "
-        f"you. Then press **Continue**.\n\n**Chosen so far:** {picked or 'none yet'}"
+        f"you. Then press **Continue**.\n\n**Chosen so far:** {truncate(picked or 'none yet', 3500)}"
     )
     catalog_pages = steps.pages(context.catalog)
     page = steps.clamp_page(context.page, len(catalog_pages))
@@ -358,7 +358,9 @@ def profile_embed(profile: Any, discipline_names: list[str], *, title: str) -> d
     for name, value in profile.summary_fields().items():
         embed.add_field(name=name, value=safe(value), inline=True)
     embed.add_field(
-        name="Disciplines", value=", ".join(safe(n) for n in discipline_names) or "none", inline=False
+        name="Disciplines",
+        value=truncate(", ".join(safe(n) for n in discipline_names) or "none", 1024),
+        inline=False,
     )
     interests = "\n".join(steps.interest_label(v) for v in profile.interests or [])
     embed.add_field(name="Interests", value=truncate(interests or "none", 1024), inline=False)
