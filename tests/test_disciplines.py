@@ -119,11 +119,14 @@ async def test_thirty_disciplines_work_in_the_panel(coalition, make_bot):
     added = await coalition.member.select(
         panel, [str(ids["Zoning specialty 14"])], custom_id=selects[1]["custom_id"]
     )
-    assert "Added **Zoning specialty 14**" in added.response.content
+    # The panel is redrawn unchanged (so the member's client forgets the pick); the answer is private.
+    assert [len(row["components"][0]["options"]) for row in added.response.components] == [25, 5]
+    assert "Added **Zoning specialty 14**" in added.followups[-1].content
+    assert added.followups[-1].ephemeral
     removed = await coalition.member.select(
         panel, [str(ids["Zoning specialty 14"])], custom_id=selects[1]["custom_id"]
     )
-    assert "Removed **Zoning specialty 14**" in removed.response.content
+    assert "Removed **Zoning specialty 14**" in removed.followups[-1].content
 
 
 async def test_hand_removing_a_role_updates_list_and_directory(coalition):

@@ -225,7 +225,12 @@ class DisciplinesCog(
         if not chosen:
             raise NotFound("Those disciplines no longer exist; ask an organizer to post a fresh panel.")
         to_add, to_remove = toggle(await self.held_by(guild_id, interaction.user.id), chosen)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Redraw the panel unchanged: a client keeps showing the last picks in a select, and picking again
+        # from that state would toggle off what was just added.
+        catalog_entries = sorted(by_id.values(), key=lambda d: d.name.casefold())
+        await interaction.response.edit_message(
+            **views.panel_message(guild_id, [(d.id or 0, d.name) for d in catalog_entries])
+        )
         add = sorted((by_id[i] for i in to_add), key=lambda d: d.name)
         remove = sorted((by_id[i] for i in to_remove), key=lambda d: d.name)
         problems = await self.tag(interaction.user, add, remove)
