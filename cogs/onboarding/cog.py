@@ -304,22 +304,18 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
             message = await self.step_message(guild_id, user_id, page=arg or 0)
             await interaction.response.edit_message(**message)
             return
-        elif action == "discdone":
-            await self.save(
-                guild_id,
-                user_id,
-                steps.DISCIPLINES,
-                answers.get(steps.DISCIPLINES) or [],
-                next_step=steps.INTERESTS,
+        elif action in ("discdone", "intdone"):
+            # Only move on: the picks were saved as they were made, and rewriting them from the copy read
+            # above could undo a pick saved a moment ago.
+            current, following = (
+                (steps.DISCIPLINES, steps.INTERESTS)
+                if action == "discdone"
+                else (steps.INTERESTS, steps.DIRECTORY)
             )
-        elif action == "intdone":
-            await self.save(
-                guild_id,
-                user_id,
-                steps.INTERESTS,
-                answers.get(steps.INTERESTS) or [],
-                next_step=steps.DIRECTORY,
-            )
+            async with self.bot.database.session() as session:
+                fresh = await progress_db.get_progress(session, guild_id, user_id)
+                if fresh is not None and fresh.step == current:
+                    await progress_db.set_step(session, fresh, following, discord.utils.utcnow())
         elif action in ("diryes", "dirno"):
             await self.save(guild_id, user_id, steps.DIRECTORY, action == "diryes", next_step=steps.SUMMARY)
         elif action == "edit":
