@@ -91,6 +91,10 @@ class DepartmentAlreadyVoted(Exception):
     """Another member of the same health department holds this poll's ballot (refuse mode)."""
 
 
+class PollClosed(Exception):
+    """The poll closed before the ballot could be stored."""
+
+
 class BallotConflict(Exception):
     """A concurrent vote took the same voter or department slot; the caller retries once."""
 
@@ -194,9 +198,14 @@ async def cast_ballot(
 ) -> CastResult:
     """Store the member's ballot, replacing their earlier one; apply the department rule if the poll has one.
 
-    Raises DepartmentAlreadyVoted (refuse mode) and BallotConflict when a concurrent vote won a race.
+    Raises PollClosed, DepartmentAlreadyVoted (refuse mode) and BallotConflict when a concurrent vote won a race.
     """
     assert poll.id is not None
+    # Lock the poll row (PostgreSQL; SQLite's write lock is already held): close_poll then waits for this
+    # ballot, or this ballot sees the poll closed, so no ballot lands after its secret ballots were unlinked.
+    status = await session.scalar(select(Poll.status).where(Poll.id == poll.id).with_for_update())  # type: ignore[arg-type]
+    if status != OPEN:
+        raise PollClosed()
     key = voter_key(poll, user_id)
     department = None
     if poll.department_mode != "off":

@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -128,6 +129,10 @@ class ResourceSearch(SQLModel, table=True):
     recommendation: str | None = Field(default=None, max_length=20)
     discipline_id: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class AlreadyDecided(Exception):
+    """The resource is no longer pending: another reviewer approved or rejected it first."""
 
 
 class DuplicateResource(Exception):
@@ -307,26 +312,46 @@ async def get_resource(session: AsyncSession, guild_id: int, resource_id: int) -
 
 
 async def approve(session: AsyncSession, resource: Resource, reviewer_id: int, now: datetime) -> Resource:
-    resource.status = "approved"
-    resource.reviewed_by = reviewer_id
-    resource.reviewed_at = now
-    resource.last_reviewed = now.date()
-    resource.reject_reason = None
-    session.add(resource)
-    await session.flush()
-    return resource
+    """Approve a pending resource; raise AlreadyDecided when another reviewer decided it first."""
+    return await _decide(
+        session,
+        resource,
+        status="approved",
+        reviewed_by=reviewer_id,
+        reviewed_at=now,
+        last_reviewed=now.date(),
+        reject_reason=None,
+    )
 
 
 async def reject(
     session: AsyncSession, resource: Resource, reviewer_id: int, reason: str, now: datetime
 ) -> Resource:
-    resource.status = "rejected"
-    resource.reviewed_by = reviewer_id
-    resource.reviewed_at = now
-    resource.reject_reason = reason.strip()[:REASON_MAX] or None
-    session.add(resource)
-    await session.flush()
-    return resource
+    """Reject a pending resource; raise AlreadyDecided when another reviewer decided it first."""
+    return await _decide(
+        session,
+        resource,
+        status="rejected",
+        reviewed_by=reviewer_id,
+        reviewed_at=now,
+        reject_reason=reason.strip()[:REASON_MAX] or None,
+    )
+
+
+async def _decide(session: AsyncSession, resource: Resource, **values: Any) -> Resource:
+    # The status test in the WHERE clause decides a race: of an approve and a reject arriving together,
+    # only one UPDATE still finds the row pending (on PostgreSQL the second waits, then matches nothing).
+    result = await session.execute(
+        update(Resource)
+        .where(Resource.id == resource.id, Resource.status == "pending")  # type: ignore[arg-type]
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise AlreadyDecided()
+    decided = await session.get(Resource, resource.id, populate_existing=True)
+    assert decided is not None
+    return decided
 
 
 async def update_details(

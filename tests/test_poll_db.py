@@ -212,3 +212,21 @@ async def test_closing_a_secret_poll_shuffles_the_ballots_out_of_voting_order(da
         after = await polls.ballot_choices(session, poll.id)
     assert sorted(after) == sorted(rankings)
     assert after != rankings
+
+
+async def test_ballot_cast_with_a_poll_read_before_it_closed_is_refused(database):
+    poll = await _poll(database, secret=True)
+    await _cast(database, poll, 7, [0])
+    # The voter's session read the poll while it was open; the organizer closes it before the ballot is stored.
+    async with database.session() as session:
+        stale = await polls.get_poll(session, GUILD, poll.id)
+    async with database.session() as session:
+        assert await polls.close_poll(session, poll.id, NOW, closed_by=1)
+
+    with pytest.raises(polls.PollClosed):
+        async with database.session() as session:
+            await polls.cast_ballot(session, stale, 42, [1], NOW)
+
+    ballots = await _ballots(database, poll.id)
+    assert [b.choices for b in ballots] == [[0]]
+    assert all(b.voter_key is None and b.cast_at is None for b in ballots)

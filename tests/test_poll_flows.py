@@ -421,3 +421,50 @@ async def test_poll_list_and_autocomplete_show_the_guilds_polls(coalition: Coali
 
     assert f"#{poll.id}" in listed.response.embeds[0].description
     assert [c["value"] for c in choices] == [str(poll.id)]
+
+
+async def test_close_whose_results_fail_to_post_keeps_the_job_and_posts_them_once_later(
+    coalition: Coalition,
+):
+    env = coalition.env
+    poll = await _create(coalition, closes="2d", results="hidden")
+    await _vote(coalition, coalition.member, poll, [1])
+    message = _poll_message(coalition)
+    env.inject_error("PATCH", f"/channels/*/messages/{message.id}", status=500, times=1)
+
+    closed = await coalition.organizer.slash(coalition.general, "poll close", poll=str(poll.id))
+
+    assert "could not post its results yet" in _said(closed), _said(closed)
+    assert "try again" in _said(closed)
+    async with coalition.bot.database.session() as session:
+        job = await jobs.get(session, f"poll.close:{poll.id}")
+        stored = await session.get(Poll, poll.id)
+    assert job.status == jobs.PENDING
+    assert stored.status == "closed"
+    assert stored.announced_at is None
+    assert _poll_message(coalition).attachments == []
+
+    await env.advance_time(2 * 60)
+    await env.settle()
+
+    message = _poll_message(coalition)
+    assert [a.filename for a in message.attachments] == [f"poll-{poll.id}-results.png"]
+    assert message.components == []
+    async with coalition.bot.database.session() as session:
+        job = await jobs.get(session, f"poll.close:{poll.id}")
+        stored = await session.get(Poll, poll.id, populate_existing=True)
+    assert job.status == jobs.DONE
+    assert stored.announced_at is not None
+    posted = [
+        r
+        for r in env.http_requests
+        if r.method == "PATCH" and r.path.endswith(f"/messages/{message.id}") and r.json.get("attachments")
+    ]
+    await env.advance_time(3 * 86400)
+    again = [
+        r
+        for r in env.http_requests
+        if r.method == "PATCH" and r.path.endswith(f"/messages/{message.id}") and r.json.get("attachments")
+    ]
+    assert len(posted) == 2  # the refused edit of the command, then the job's
+    assert again == posted

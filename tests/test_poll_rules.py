@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from cogs.polls import rules, tally
-from cogs.polls.chart import render_results_chart
+from cogs.polls.chart import render_results_chart, results_figure
+from cogs.polls.cog import _csv_cell
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 A, B, C, D = range(4)
@@ -194,3 +195,29 @@ def test_chart_is_a_png():
     png = render_results_chart("Which first?", ["Parks", "Transit"], [3, 5], winners=[1])
 
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+@pytest.mark.parametrize("text", ["Raise to $5^{ or keep $", "$x_$", "$5 or $10"])
+def test_chart_with_dollar_signs_in_question_and_options_is_a_png(text):
+    png = render_results_chart(text, [text, "Keep it"], [2, 1], winners=[0])
+
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_chart_draws_dollar_amounts_as_written_not_as_math():
+    figure = results_figure("$5 or $10?", ["$5 or $10", "Keep $0"], [2, 1], winners=[0])
+    figure.canvas.draw()
+
+    (axes,) = figure.axes
+    texts = [axes.title, *axes.get_yticklabels()]
+    assert [t.get_text() for t in texts] == ["$5 or $10?", "$5 or $10", "Keep $0"]
+    assert not any(t.get_parse_math() for t in texts)
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_poll_csv_cells_a_spreadsheet_would_run_are_quoted(text):
+    assert _csv_cell(text) == "'" + text
+
+
+def test_poll_csv_cells_of_plain_text_are_kept():
+    assert _csv_cell("Parks and transit") == "Parks and transit"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -174,3 +175,50 @@ async def test_seeded_resources_keep_their_links_through_export(database, tmp_pa
     async with database.session() as session:
         rows = await session.scalars(select(store.Resource.status).where(store.Resource.guild_id == GUILD))
         assert set(rows) == {"approved"}
+
+
+async def test_csv_export_quotes_formulas_and_import_restores_them(database, tmp_path):
+    formula = '=HYPERLINK("http://x","y")'
+    async with database.session() as session:
+        await store.sync_areas(session)
+        await store.create_resource(
+            session, GUILD, title=formula, url="https://example.org/f", status="approved", now=store_now()
+        )
+        await store.create_resource(
+            session,
+            GUILD,
+            title="Plain title",
+            url="https://example.org/p",
+            summary="@everyone read this",
+            publisher="-Lab",
+            status="approved",
+            now=store_now(),
+        )
+    exported = tmp_path / "library.csv"
+    await export_file(database, exported, GUILD)
+
+    with exported.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["title"] == "'" + formula
+    assert rows[1]["title"] == "Plain title"
+    assert rows[1]["summary"] == "'@everyone read this"
+    assert rows[1]["publisher"] == "'-Lab"
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row.values())
+
+    report = await import_file(database, exported, OTHER_GUILD)
+
+    assert report.imported == 2
+    async with database.session() as session:
+        restored = {r.title: r for r in await store.all_resources(session, OTHER_GUILD)}
+    assert set(restored) == {formula, "Plain title"}
+    assert restored["Plain title"].summary == "@everyone read this"
+    assert restored["Plain title"].publisher == "-Lab"
+
+
+async def test_csv_import_keeps_a_quote_that_does_not_guard_a_formula(database, tmp_path):
+    source = tmp_path / "resources.csv"
+    source.write_text("title,url\n'Quoted' guide,https://example.org/q\n", encoding="utf-8")
+
+    await import_file(database, source, GUILD)
+
+    assert await titles(database, GUILD) == ["'Quoted' guide"]

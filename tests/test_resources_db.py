@@ -80,7 +80,7 @@ async def build_corpus(session) -> dict[str, int]:
             summary=summary,
             publisher=publisher,
             kind="toolkit",
-            status="approved",
+            status="pending" if title.startswith(("Rejected", "Pending")) else "approved",
             now=NOW,
             area_keys=areas,
             discipline_ids={slugs[s] for s in disciplines},
@@ -88,10 +88,6 @@ async def build_corpus(session) -> dict[str, int]:
         ids[title] = resource.id
     rejected = await store.get_resource(session, GUILD, ids["Rejected housing blog"])
     await store.reject(session, rejected, 1, "off topic", NOW)
-    pending = await store.get_resource(session, GUILD, ids["Pending housing link"])
-    pending.status = "pending"
-    session.add(pending)
-    await session.flush()
     return ids
 
 
@@ -264,3 +260,44 @@ async def test_pick_resources_uses_objectives(database):
             session, GUILD, discipline_ids=set(), interests=["objective:1"], limit=1
         )
     assert [p.id for p in picks] == [ids["Housing and health"]]
+
+
+async def _pending(database) -> store.Resource:
+    async with database.session() as session:
+        await store.sync_areas(session)
+        return await store.create_resource(
+            session, GUILD, title="Heat equity toolkit", url="https://example.org/heat", now=NOW
+        )
+
+
+async def test_reject_after_approve_of_the_same_stale_suggestion_is_refused(database):
+    stale = await _pending(database)  # both reviewers opened the card while it was pending
+    async with database.session() as session:
+        approved = await store.approve(session, stale, 1, NOW)
+    assert approved.status == "approved"
+
+    with pytest.raises(store.AlreadyDecided):
+        async with database.session() as session:
+            await store.reject(session, stale, 2, "off topic", NOW)
+
+    async with database.session() as session:
+        stored = await store.get_resource(session, GUILD, stale.id)
+    assert stored.status == "approved"
+    assert stored.reviewed_by == 1
+    assert stored.reject_reason is None
+
+
+async def test_approve_after_reject_of_the_same_stale_suggestion_is_refused(database):
+    stale = await _pending(database)
+    async with database.session() as session:
+        await store.reject(session, stale, 2, "off topic", NOW)
+
+    with pytest.raises(store.AlreadyDecided):
+        async with database.session() as session:
+            await store.approve(session, stale, 1, NOW)
+
+    async with database.session() as session:
+        stored = await store.get_resource(session, GUILD, stale.id)
+    assert stored.status == "rejected"
+    assert stored.reviewed_by == 2
+    assert stored.reject_reason == "off topic"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 LABEL_WIDTH = 34
 BAR_COLOUR = "#2a9d8f"
@@ -15,6 +19,16 @@ def render_results_chart(
     title: str, labels: Sequence[str], counts: Sequence[int], winners: Sequence[int] = ()
 ) -> bytes:
     """Draw one bar per option (first option on top), highlight the winners, return the PNG."""
+    figure = results_figure(title, labels, counts, winners)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def results_figure(
+    title: str, labels: Sequence[str], counts: Sequence[int], winners: Sequence[int] = ()
+) -> Figure:
+    """The chart's figure, before it is saved."""
     # Imported here: matplotlib is slow to import and only closing a poll needs it. The Figure API with
     # the Agg canvas never touches pyplot's global state, so it is safe in a worker thread.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -28,10 +42,11 @@ def render_results_chart(
     colours = [WINNER_COLOUR if index in winners else BAR_COLOUR for index in positions]
     wrapped = [textwrap.shorten(label, LABEL_WIDTH, placeholder="…") for label in labels]
     axes.barh(positions, list(counts), color=colours)
-    axes.set_yticks(positions, labels=wrapped)
+    # Members' text is drawn as written: with math parsing, "$5 or $10" turns into math and "$x_$" fails.
+    axes.set_yticks(positions, labels=wrapped, parse_math=False)
     axes.invert_yaxis()
     axes.set_xlabel("Votes")
-    axes.set_title(textwrap.shorten(title, 70, placeholder="…"))
+    axes.set_title(textwrap.shorten(title, 70, placeholder="…"), parse_math=False)
     axes.xaxis.get_major_locator().set_params(integer=True)
     most = max(counts, default=0)
     axes.set_xlim(0, max(1, most) * 1.15)
@@ -40,6 +55,4 @@ def render_results_chart(
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure

@@ -20,8 +20,9 @@ from bot.coalesce import Coalescer
 from bot.core import CoalitionBot
 from bot.errors import NotFound, UserFacingError
 from bot.replies import defer, reply, truncate
+from bot.scheduler import RETRY_DELAYS
 from cogs.polls import chart, rules, tally, views
-from db import members
+from db import jobs, members
 from db import polls as store
 from db.jobs import ScheduledJob
 from db.polls import Poll
@@ -46,9 +47,9 @@ def close_key(poll_id: int) -> str:
 
 
 def _csv_cell(value: object) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    # A cell starting with = + - @ (or a tab or carriage return) would run as a formula in a spreadsheet.
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @app_commands.guild_only()
@@ -195,13 +196,34 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
             raise UserFacingError(f"Poll #{found.id} is already closed.")
         await defer(interaction)
         assert found.id is not None
-        await self.bot.scheduler.cancel(close_key(found.id))
-        await self.close_and_announce(found.id, closed_by=interaction.user.id)
-        await reply(
-            interaction,
-            f"Poll #{found.id} is closed and its results are on the poll message.",
-            ephemeral=True,
-        )
+        key = close_key(found.id)
+        try:
+            await self.close_and_announce(found.id, closed_by=interaction.user.id)
+        except discord.HTTPException as error:
+            # The poll is closed; its durable close job (still pending) posts the results, soon.
+            log.warning(
+                "Could not post the results of poll %s; the close job retries", found.id, exc_info=True
+            )
+            retry_at = discord.utils.utcnow() + RETRY_DELAYS[0]
+            async with self.bot.database.session() as session:
+                moved = await jobs.reschedule(session, key, retry_at)
+            if moved:
+                # Scheduling the existing key changes nothing but wakes the scheduler for the sooner time.
+                await self.bot.scheduler.schedule(CLOSE_JOB, key, retry_at, payload={"poll_id": found.id})
+            await reply(
+                interaction,
+                f"Poll #{found.id} is closed, but I could not post its results yet "
+                f"({error.text or error.status}). I will try again {discord.utils.format_dt(retry_at, 'R')}.",
+                ephemeral=True,
+            )
+        else:
+            # Only now: until the results are posted, the job is what retries them.
+            await self.bot.scheduler.cancel(key)
+            await reply(
+                interaction,
+                f"Poll #{found.id} is closed and its results are on the poll message.",
+                ephemeral=True,
+            )
         await record_action(self.bot, interaction.guild_id, interaction.user.id, "poll.close", f"#{found.id}")
 
     @app_commands.command(name="results")
@@ -365,6 +387,10 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
                         session, poll, interaction.user.id, ballot, now, organization_key=organization
                     )
                 break
+            except store.PollClosed as error:
+                raise UserFacingError(
+                    "This poll closed a moment ago; votes are no longer accepted, so yours was not recorded."
+                ) from error
             except store.DepartmentAlreadyVoted as error:
                 raise UserFacingError(
                     "Someone from your health department has already voted in this poll, and it takes one "

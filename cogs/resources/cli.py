@@ -33,6 +33,8 @@ from db.engine import Database
 log = logging.getLogger(__name__)
 
 COLUMNS = ("title", "url", "summary", "kind", "publisher", "recommendations", "disciplines")
+# A CSV cell starting with one of these runs as a formula in a spreadsheet; export prefixes a quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LINK_TIMEOUT = 8.0
 LINK_CONCURRENCY = 8
 Fetch = Callable[[str], "int | Awaitable[int]"]
@@ -68,6 +70,16 @@ class RowError(ValueError):
 # ----------------------------------------------------------------------------- reading files
 
 
+def _csv_safe(text: str) -> str:
+    """The cell as a spreadsheet shows it as text, never as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_unsafe(text: str) -> str:
+    """Undo `_csv_safe`, so that an exported file imports to the same text."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+
+
 def _split(value: Any) -> list[str]:
     if value is None:
         return []
@@ -91,7 +103,13 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise RowError(f"the header row lacks the column(s) {', '.join(sorted(missing))}")
         start = reader.line_num + 1
         for row in reader:
-            yield start, {(k or "").strip().lower(): v for k, v in row.items()}
+            yield (
+                start,
+                {
+                    (k or "").strip().lower(): _csv_unsafe(v) if isinstance(v, str) else v
+                    for k, v in row.items()
+                },
+            )
             start = reader.line_num + 1
 
 
@@ -190,13 +208,12 @@ def _write(target: Path, records: list[dict[str, Any]]) -> None:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             for record in records:
-                writer.writerow(
-                    {
-                        **record,
-                        "recommendations": ";".join(record["recommendations"]),
-                        "disciplines": ";".join(record["disciplines"]),
-                    }
-                )
+                cells = {
+                    **record,
+                    "recommendations": ";".join(record["recommendations"]),
+                    "disciplines": ";".join(record["disciplines"]),
+                }
+                writer.writerow({name: _csv_safe(str(value)) for name, value in cells.items()})
 
 
 async def export_file(database: Database, path: str | Path, guild_id: int) -> int:

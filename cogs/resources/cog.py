@@ -369,7 +369,10 @@ class ResourcesCog(commands.Cog):
             resource = await store.get_resource(session, resource.guild_id, resource_id)  # type: ignore[assignment]
             if resource is None or resource.status != "pending":
                 raise UserFacingError("That suggestion was decided a moment ago by someone else.")
-            await store.approve(session, resource, interaction.user.id, discord.utils.utcnow())
+            try:
+                resource = await store.approve(session, resource, interaction.user.id, discord.utils.utcnow())
+            except store.AlreadyDecided as error:
+                raise UserFacingError("That suggestion was decided a moment ago by someone else.") from error
             links = (await store.links_of(session, [resource_id]))[resource_id]
         told = await self._tell_suggester(
             resource,
@@ -394,7 +397,12 @@ class ResourcesCog(commands.Cog):
                 raise NotFound("That resource no longer exists in this server.")
             if resource.status != "pending":
                 raise UserFacingError("That suggestion was already decided.")
-            await store.reject(session, resource, interaction.user.id, reason, discord.utils.utcnow())
+            try:
+                resource = await store.reject(
+                    session, resource, interaction.user.id, reason, discord.utils.utcnow()
+                )
+            except store.AlreadyDecided as error:
+                raise UserFacingError("That suggestion was already decided by someone else.") from error
             links = (await store.links_of(session, [resource_id]))[resource_id]
         told = await self._tell_suggester(
             resource,
