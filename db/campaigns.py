@@ -1022,6 +1022,12 @@ async def create_rollcall(
     return rollcall
 
 
+async def delete_rollcall(session: AsyncSession, rollcall_id: int) -> None:
+    """Forget a roll call whose message could not be posted (no one was ever asked)."""
+    await session.execute(delete(RollCallAnswer).where(RollCallAnswer.rollcall_id == rollcall_id))  # type: ignore[arg-type]
+    await session.execute(delete(CampaignRollCall).where(CampaignRollCall.id == rollcall_id))  # type: ignore[arg-type]
+
+
 async def set_rollcall_message(
     session: AsyncSession, rollcall_id: int, channel_id: int, message_id: int
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import discord
@@ -326,6 +327,27 @@ async def test_closed_campaign_disables_card_controls(coalition: Coalition) -> N
     assert "closed" in joined.response.content
 
 
+async def test_card_keeps_updating_after_discord_refuses_one_edit(coalition: Coalition) -> None:
+    campaign = await _create(coalition)
+    await _slot(coalition, campaign, "Amplifier", 3)
+    card = await _post(coalition, campaign)
+    coalition.env.inject_error(
+        "PATCH",
+        f"/channels/*/messages/{card.id}",
+        status=400,
+        code=50035,
+        message="Invalid Form Body",
+        times=1,
+    )
+    await coalition.member.click(card, label="Sign up: Amplifier")
+    await coalition.env.advance_time(3)
+    await coalition.other.click(_card(coalition), label="Sign up: Amplifier")
+    await coalition.env.advance_time(3)
+    field = _card(coalition).embeds[0].fields[0]
+    assert field.name == "Amplifier: 2/3"
+    assert coalition.other.mention in field.value
+
+
 async def test_card_buttons_work_after_restart(coalition: Coalition, make_bot) -> None:  # type: ignore[no-untyped-def]
     campaign = await _create(coalition)
     slot = await _slot(coalition, campaign, "Amplifier", 3)
@@ -551,6 +573,134 @@ async def test_roll_call_mentions_only_confirmed_records_answers_and_summarises(
     assert all(c.disabled for row in thread.last_message.components for c in row.children)  # type: ignore[attr-defined]
     mine = await coalition.member.slash(coalition.general, "campaign mine")
     assert "roll call: ready" in mine.response.embeds[0].description
+
+
+@pytest.mark.simcord(settle_timeout=60)
+async def test_roll_call_for_more_than_a_hundred_members_pings_each_once_in_small_batches(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(coalition)
+    slot = await _slot(coalition, campaign, "Amplifier", 130)
+    await _post(coalition, campaign)
+    people = []
+    for index in range(120):
+        people.append(coalition.guild.add_member(coalition.env.create_user(f"r{index:03d}")))
+        if index % 20 == 19:
+            await coalition.env.settle()
+    async with coalition.bot.database.session() as session:
+        for person in people:
+            await campaigns.sign_up(
+                session,
+                guild_id=coalition.guild.id,
+                campaign_id=campaign.id,  # type: ignore[arg-type]
+                slot_id=slot.id,  # type: ignore[arg-type]
+                user_id=person.id,
+                now=discord.utils.utcnow(),
+            )
+    confirmed = {person.id for person in people}
+    requests_before = len(coalition.env.http_requests)
+
+    res = await coalition.organizer.slash(coalition.general, "campaign rollcall", campaign=str(campaign.id))
+    assert "Roll call posted for 120" in res.response.content
+    thread = coalition.channels["campaigns"].threads[-1]
+    sends = [
+        r
+        for r in coalition.env.http_requests[requests_before:]
+        if r.method == "POST" and r.path == f"/channels/{thread.id}/messages"
+    ]
+    assert len(sends) >= 2
+    pinged: list[int] = []
+    for request in sends:
+        allowed = [int(u) for u in request.json["allowed_mentions"]["users"]]
+        assert len(allowed) <= 100
+        mentioned = [int(m) for m in re.findall(r"<@(\d+)>", request.json.get("content") or "")]
+        assert set(allowed) == set(mentioned)
+        pinged.extend(mentioned)
+    assert sorted(pinged) == sorted(confirmed)
+    async with coalition.bot.database.session() as session:
+        calls = (await session.scalars(select(campaigns.CampaignRollCall))).all()
+    assert len(calls) == 1
+    assert calls[0].message_id is not None
+
+    call = next(m for m in thread.history() if m.id == calls[0].message_id)
+    ready = await people[-1].click(call, label="Ready")
+    assert "ready" in ready.response.content
+    declined = await people[0].click(call, label="Can't make it")
+    assert "next person in line" in declined.response.content
+    async with coalition.bot.database.session() as session:
+        answers = {a.user_id: a.answer for a in await campaigns.rollcall_answers(session, calls[0].id)}  # type: ignore[arg-type]
+    assert answers[people[-1].id] == "ready"
+    assert answers[people[0].id] == "declined"
+
+
+async def test_roll_call_that_discord_refuses_leaves_no_open_roll_call_and_says_so(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(coalition)
+    await _slot(coalition, campaign, "Amplifier", 3)
+    await _post(coalition, campaign)
+    await coalition.member.click(_card(coalition), label="Sign up: Amplifier")
+    coalition.env.inject_error(
+        "POST", "/channels/*/messages", status=400, code=50035, message="Invalid Form Body", times=1
+    )
+
+    res = await coalition.organizer.slash(coalition.general, "campaign rollcall", campaign=str(campaign.id))
+    assert "no roll call was started" in res.response.content
+    async with coalition.bot.database.session() as session:
+        assert (await session.scalars(select(campaigns.CampaignRollCall))).all() == []
+        assert (await session.scalars(select(campaigns.RollCallAnswer))).all() == []
+
+    again = await coalition.organizer.slash(coalition.general, "campaign rollcall", campaign=str(campaign.id))
+    assert "Roll call posted for 1" in again.response.content
+
+
+async def test_declining_the_roll_call_frees_only_confirmed_places_and_keeps_waitlist_spots(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(coalition)
+    first = await _slot(coalition, campaign, "Amplifier", 1)
+    second = await _slot(coalition, campaign, "Author", 1)
+    await _post(coalition, campaign)
+    sam = await _join(coalition, "sam")
+    await coalition.member.click(_card(coalition), label="Sign up: Amplifier")
+    await coalition.other.click(_card(coalition), label="Join waitlist: Amplifier")
+    await sam.click(_card(coalition), label="Sign up: Author")  # type: ignore[attr-defined]
+    await coalition.member.click(_card(coalition), label="Join waitlist: Author")
+
+    res = await coalition.organizer.slash(coalition.general, "campaign rollcall", campaign=str(campaign.id))
+    assert "Roll call posted for 2" in res.response.content
+    thread = coalition.channels["campaigns"].threads[-1]
+    declined = await coalition.member.click(thread.last_message, label="Can't make it")
+    assert "next person in line" in declined.response.content
+
+    assert await _statuses(coalition, first.id) == {  # type: ignore[arg-type]
+        coalition.member.id: "withdrawn",
+        coalition.other.id: "offered",
+    }
+    assert "A place opened up" in _dms(coalition, coalition.other)[-1].content
+    assert await _statuses(coalition, second.id) == {  # type: ignore[arg-type]
+        sam.id: "confirmed",  # type: ignore[attr-defined]
+        coalition.member.id: "waitlisted",
+    }
+
+
+async def test_organizer_command_with_ambiguous_campaign_text_asks_which_one(coalition: Coalition) -> None:
+    equity = await _create(coalition, title="Health equity week")
+    mental = await _create(coalition, title="Mental health day")
+
+    res = await coalition.organizer.slash(coalition.general, "campaign close", campaign="health")
+    assert res.ephemeral
+    assert "Which one?" in res.response.content
+    assert "Health equity week" in res.response.content
+    assert "Mental health day" in res.response.content
+    async with coalition.bot.database.session() as session:
+        stored = [await session.get(Campaign, c.id) for c in (equity, mental)]
+    assert [c.status for c in stored] == ["open", "open"]  # type: ignore[union-attr]
+
+    exact = await coalition.organizer.slash(coalition.general, "campaign close", campaign="mental HEALTH day")
+    assert "Closed sign-ups for **Mental health day**" in exact.response.content
+    single = await coalition.organizer.slash(coalition.general, "campaign close", campaign="equity")
+    assert "Closed sign-ups for **Health equity week**" in single.response.content
 
 
 # ------------------------------------------------------------------------------ files, lists, invitations

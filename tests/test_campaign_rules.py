@@ -87,9 +87,14 @@ def test_tally_counts_pending_and_silent_as_waiting() -> None:
 
 
 def test_mentions_are_split_to_fit_discord_messages() -> None:
-    chunks = rules.mention_chunks(list(range(10**17, 10**17 + 300)), "Roll call:")
-    assert all(len(chunk) <= 2000 for chunk in chunks)
-    assert sum(chunk.count("<@") for chunk in chunks) == 300
+    user_ids = list(range(10**17, 10**17 + 300))
+    chunks = rules.mention_chunks(user_ids, "Roll call:")
+    assert all(len(text) <= 2000 for text, _ in chunks)
+    # Discord refuses more than 100 pinged users per message.
+    assert all(len(users) <= 100 for _, users in chunks)
+    assert all(text.count("<@") == len(users) for text, users in chunks)
+    assert all(f"<@{user_id}>" in text for text, users in chunks for user_id in users)
+    assert [user_id for _, users in chunks for user_id in users] == user_ids
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
@@ -159,3 +164,68 @@ async def test_a_refresh_waits_until_the_burst_of_work_has_drained():
     for _ in range(5):
         await asyncio.sleep(0)
     assert calls == ["edit"]
+
+
+def test_card_with_twenty_long_slots_and_long_description_fits_discord_embed_limits() -> None:
+    from cogs.campaigns import views
+    from db.campaigns import Campaign, CampaignLink, CampaignView, SlotView
+
+    campaign = Campaign(
+        id=7,
+        guild_id=1,
+        title="T" * rules.TITLE_MAX,
+        description="D" * 1500,
+        starts_at=NOW + timedelta(days=10),
+        ends_at=NOW + timedelta(days=11),
+        signup_deadline=NOW + timedelta(days=9),
+        created_by=1,
+        created_at=NOW,
+    )
+    slots = [
+        SlotView(
+            id=index,
+            name=f"{index:02d}" + "S" * (rules.SLOT_NAME_MAX - 2),
+            capacity=500,
+            taken=400,
+            confirmed=list(range(10**18 + index * 1000, 10**18 + index * 1000 + 400)),
+            offered=3,
+            waitlisted=120,
+            needs={1: 450, 2: 450, 3: 450},
+        )
+        for index in range(rules.SLOTS_MAX)
+    ]
+    links = [CampaignLink(id=1, campaign_id=7, title="Toolkit " * 10, url="https://example.org/" + "x" * 300)]
+    view = CampaignView(
+        campaign=campaign,
+        slots=slots,
+        links=links,
+        discipline_names={1: "Epidemiology", 2: "Nursing", 3: "Communications"},
+    )
+
+    embed = views.card_embed(view, now=NOW)
+
+    assert len(embed) <= 6000
+    assert len(embed.fields) == rules.SLOTS_MAX <= 25
+    assert all(len(field.value or "") <= 1024 and len(field.name or "") <= 256 for field in embed.fields)
+    assert len(embed.description or "") <= 4000
+    assert all(field.name.startswith(f"{index:02d}") for index, field in enumerate(embed.fields))  # type: ignore[union-attr]
+
+
+def test_card_of_a_small_campaign_still_shows_names() -> None:
+    from cogs.campaigns import views
+    from db.campaigns import Campaign, CampaignView, SlotView
+
+    campaign = Campaign(
+        id=7,
+        guild_id=1,
+        title="Heat week",
+        description="Short.",
+        starts_at=NOW + timedelta(days=10),
+        ends_at=NOW + timedelta(days=11),
+        signup_deadline=NOW + timedelta(days=9),
+        created_by=1,
+        created_at=NOW,
+    )
+    slot = SlotView(id=1, name="Amplifier", capacity=5, taken=2, confirmed=[11, 12], offered=0, waitlisted=0)
+    embed = views.card_embed(CampaignView(campaign, [slot], [], {}), now=NOW)
+    assert embed.fields[0].value == "<@11>, <@12>"

@@ -108,7 +108,16 @@ class CampaignsCog(
                     session, guild_id, include_closed=True, search=text.strip()
                 )
                 exact = [c for c in found if c.title.casefold() == text.strip().casefold()]
-                campaign = (exact or found or [None])[0]
+                matches = exact or found
+                if len(matches) > 1:
+                    # Never guess between campaigns: an organizer could close or export the wrong one.
+                    names = ", ".join(f"#{c.id} {truncate(c.title, 60)}" for c in matches[:5])
+                    more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+                    raise UserFacingError(
+                        f"Which one? Several campaigns match {truncate(text, 80)!r}: {names}{more}. "
+                        "Pick it from the list as you type, or type its full title."
+                    )
+                campaign = matches[0] if matches else None
         if campaign is None:
             raise NotFound(f"I found no campaign called {truncate(text, 80)!r} in this server.")
         return campaign
@@ -142,7 +151,7 @@ class CampaignsCog(
             return []
         try:
             campaign = await self._campaign(interaction.guild_id, str(chosen))
-        except NotFound:
+        except UserFacingError:
             return []
         async with self.bot.database.session() as session:
             slots = await campaigns.slots_for(session, campaign.id)  # type: ignore[arg-type]
@@ -620,17 +629,35 @@ class CampaignsCog(
             user_ids, f"📣 Roll call for **{discord.utils.escape_markdown(found.title)}**, starting "
             f"{discord.utils.format_dt(found.starts_at, 'F')}. Are you ready?"
         )  # fmt: skip
-        mentions = discord.AllowedMentions(
-            users=[discord.Object(u) for u in user_ids], roles=False, everyone=False
-        )
-        message = await target.send(
-            truncate(chunks[0], 2000),
-            embed=views.rollcall_embed(found.title, answers, closed=False),
-            view=views.rollcall_controls(call.id, closed=False),  # type: ignore[arg-type]
-            allowed_mentions=mentions,
-        )
-        for chunk in chunks[1:]:
-            await target.send(chunk, allowed_mentions=mentions)
+
+        def pinging(users: list[int]) -> discord.AllowedMentions:
+            return discord.AllowedMentions(
+                users=[discord.Object(u) for u in users], roles=False, everyone=False
+            )
+
+        first_text, first_users = chunks[0]
+        try:
+            message = await target.send(
+                truncate(first_text, 2000),
+                embed=views.rollcall_embed(found.title, answers, closed=False),
+                view=views.rollcall_controls(call.id, closed=False),  # type: ignore[arg-type]
+                allowed_mentions=pinging(first_users),
+            )
+        except discord.HTTPException as exc:
+            # Nobody was asked, so leave no open roll call behind.
+            async with self.bot.database.session() as session:
+                await campaigns.delete_rollcall(session, call.id)  # type: ignore[arg-type]
+            log.warning("Could not post the roll call for campaign %s", found.id, exc_info=True)
+            raise UserFacingError(
+                "Discord refused the roll-call message, so no roll call was started. "
+                "Check that I can send messages and open threads there, then try again."
+            ) from exc
+        for text, users in chunks[1:]:
+            try:
+                await target.send(text, allowed_mentions=pinging(users))
+            except discord.HTTPException:
+                # The unpinged still appear in the roll call and get the nudge DM.
+                log.warning("Could not post part of the roll call for campaign %s", found.id, exc_info=True)
         async with self.bot.database.session() as session:
             await campaigns.set_rollcall_message(session, call.id, message.channel.id, message.id)  # type: ignore[arg-type]
         payload = {"rollcall_id": call.id}
@@ -944,9 +971,12 @@ class CampaignsCog(
         offers: list[Offer] = []
         if answer == campaigns.DECLINED:
             async with self.bot.database.session() as session:
-                for _, slot, _campaign in await campaigns.member_signups(
+                for signup, slot, _campaign in await campaigns.member_signups(
                     session, call.guild_id, interaction.user.id, call.campaign_id
                 ):
+                    # The roll call is about places held; waitlist spots elsewhere stay theirs.
+                    if signup.status != campaigns.CONFIRMED:
+                        continue
                     _, freed = await campaigns.withdraw(
                         session,
                         guild_id=call.guild_id,
@@ -990,6 +1020,9 @@ class CampaignsCog(
             )
         except discord.NotFound:
             log.info("The card of campaign %s was deleted; it will not be updated", campaign_id)
+        except discord.HTTPException:
+            # One refused edit must not stop later refreshes of the card.
+            log.warning("Could not update the card of campaign %s", campaign_id, exc_info=True)
 
     async def _edit_rollcall(self, rollcall_id: int) -> None:
         async with self.bot.database.session() as session:

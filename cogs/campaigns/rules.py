@@ -24,6 +24,8 @@ REMINDER_HOURS: tuple[int, ...] = (24, 1)
 TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 # How many names a card shows per slot before "and N more" (an embed field holds 1024 characters).
 NAMES_SHOWN = 15
+# Discord refuses a message whose allowed_mentions lists more than 100 users.
+MENTIONS_PER_MESSAGE = 90
 
 
 class CampaignRuleError(ValueError):
@@ -213,17 +215,20 @@ def tally(answers: Iterable[str]) -> Tally:
     )
 
 
-def mention_chunks(user_ids: Sequence[int], prefix: str, limit: int = 2000) -> list[str]:
-    """Split mentions of these users into messages that each fit Discord's content limit."""
-    chunks: list[str] = []
-    current = prefix
+def mention_chunks(
+    user_ids: Sequence[int], prefix: str, limit: int = 2000, per_message: int = MENTIONS_PER_MESSAGE
+) -> list[tuple[str, list[int]]]:
+    """Split mentions into messages that fit Discord's content limit and its 100 pinged users each."""
+    chunks: list[tuple[str, list[int]]] = []
+    current, users = prefix, []
     for user_id in user_ids:
         mention = f"<@{user_id}>"
-        if len(current) + len(mention) + 1 > limit:
-            chunks.append(current)
-            current = ""
+        if len(users) >= per_message or len(current) + len(mention) + 1 > limit:
+            chunks.append((current, users))
+            current, users = "", []
         current = f"{current} {mention}" if current else mention
-    chunks.append(current)
+        users.append(user_id)
+    chunks.append((current, users))
     return chunks
 
 

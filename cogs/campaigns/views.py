@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from cogs.campaigns.cog import CampaignsCog
 
 COG_NAME = "Campaigns"
-EMBED_BUDGET = 5200  # Discord allows 6000 characters per embed; leave room for title and footer
+EMBED_MAX = 6000  # Discord's limit on all of an embed's text together
+NAMES_BUDGET_MAX = 900  # per slot, leaving room in the 1024-character field for the other lines
 
 
 def _cog(interaction: discord.Interaction) -> CampaignsCog:
@@ -45,7 +46,7 @@ def _names(user_ids: list[int], budget: int) -> str:
         mention = f"<@{user_id}>"
         rest = len(user_ids) - index
         if used + len(mention) + 2 + 16 > budget or index >= rules.NAMES_SHOWN:
-            return ", ".join(shown) + f" and {rest} more"
+            return ", ".join(shown) + f" and {rest} more" if shown else f"{rest} people"
         shown.append(mention)
         used += len(mention) + 2
     return ", ".join(shown)
@@ -53,6 +54,21 @@ def _names(user_ids: list[int], budget: int) -> str:
 
 def card_embed(view: CampaignView, *, now: Any) -> discord.Embed:
     """The campaign card: dates, resources, and per slot the count, names, waitlist and unmet needs."""
+    # Names get whatever the rest of the card leaves of Discord's 6000 characters, shared by the slots.
+    names_budget = (EMBED_MAX - len(_card_embed(view, now=now, names_budget=0))) // max(1, len(view.slots))
+    names_budget = max(0, min(NAMES_BUDGET_MAX, names_budget))
+    embed = _card_embed(view, now=now, names_budget=names_budget)
+    while len(embed) > EMBED_MAX and names_budget > 0:
+        names_budget = max(0, names_budget - 50)
+        embed = _card_embed(view, now=now, names_budget=names_budget)
+    if len(embed) > EMBED_MAX:
+        # Even without names it is too long: the description gives way.
+        keep = max(0, len(embed.description or "") - (len(embed) - EMBED_MAX))
+        embed.description = truncate(embed.description or "", keep) if keep else None
+    return embed
+
+
+def _card_embed(view: CampaignView, *, now: Any, names_budget: int) -> discord.Embed:
     campaign = view.campaign
     closed = campaign.status != "open" or now >= campaign.signup_deadline
     title = ("🔒 " if closed else "") + campaign.title
@@ -69,11 +85,10 @@ def card_embed(view: CampaignView, *, now: Any) -> discord.Embed:
         description=truncate(description, 4000),
         colour=discord.Colour.dark_grey() if closed else discord.Colour.green(),
     )
-    budget = min(900, EMBED_BUDGET // max(1, len(view.slots)) - 120)
     for slot in view.slots:
         confirmed = len(slot.confirmed)
         name = f"{slot.name}: {confirmed}/{slot.capacity}" + (" · FULL" if slot.full else "")
-        lines = [_names(slot.confirmed, budget) if slot.confirmed else "No one yet: be the first!"]
+        lines = [_names(slot.confirmed, names_budget) if slot.confirmed else "No one yet: be the first!"]
         if slot.offered:
             lines.append(f"Offered to the waitlist: {slot.offered}")
         if slot.waitlisted:
