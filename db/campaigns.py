@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -88,7 +89,16 @@ class CampaignLink(SQLModel, table=True):
 class CampaignSlot(SQLModel, table=True):
     __tablename__ = "campaign_slot"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "name", name="uq_campaign_slot_name"),
+        # Names are unique among a campaign's live slots only: a removed slot keeps its name in history
+        # without blocking a new slot of the same name (a partial index, on SQLite and PostgreSQL alike).
+        Index(
+            "uq_campaign_slot_name",
+            "campaign_id",
+            "name",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
         CheckConstraint("capacity >= 1", name="ck_campaign_slot_capacity_positive"),
         CheckConstraint("taken >= 0 AND taken <= capacity", name="ck_campaign_slot_taken_within_capacity"),
     )
@@ -103,6 +113,8 @@ class CampaignSlot(SQLModel, table=True):
     tickets_issued: int = 0
     position: int = 0
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Set when organizers remove the slot: it leaves every live list but stays in members' history.
+    removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SlotNeed(SQLModel, table=True):
@@ -375,17 +387,23 @@ async def close_campaign(session: AsyncSession, campaign: Campaign, now: datetim
 
 
 async def slots_for(session: AsyncSession, campaign_id: int) -> list[CampaignSlot]:
+    """The campaign's live slots (removed ones are left out)."""
     rows = await session.scalars(
         select(CampaignSlot)
-        .where(CampaignSlot.campaign_id == campaign_id)
+        .where(CampaignSlot.campaign_id == campaign_id, CampaignSlot.removed_at.is_(None))  # type: ignore[union-attr]
         .order_by(CampaignSlot.position, CampaignSlot.id)
     )
     return list(rows)
 
 
 async def get_slot(session: AsyncSession, campaign_id: int, slot_id: int) -> CampaignSlot | None:
-    slot = await session.get(CampaignSlot, slot_id)
-    return slot if slot is not None and slot.campaign_id == campaign_id else None
+    """A live slot of this campaign; None when it is another campaign's, unknown or removed."""
+    slot = await session.scalar(
+        select(CampaignSlot).where(CampaignSlot.id == slot_id).execution_options(populate_existing=True)
+    )
+    if slot is None or slot.campaign_id != campaign_id or slot.removed_at is not None:
+        return None
+    return slot
 
 
 async def find_slot(session: AsyncSession, campaign_id: int, name: str) -> CampaignSlot | None:
@@ -396,7 +414,9 @@ async def find_slot(session: AsyncSession, campaign_id: int, name: str) -> Campa
             return slot
     return await session.scalar(
         select(CampaignSlot).where(
-            CampaignSlot.campaign_id == campaign_id, func.lower(CampaignSlot.name) == name.strip().casefold()
+            CampaignSlot.campaign_id == campaign_id,
+            CampaignSlot.removed_at.is_(None),  # type: ignore[union-attr]
+            func.lower(CampaignSlot.name) == name.strip().casefold(),
         )
     )
 
@@ -447,7 +467,11 @@ async def edit_slot(
     slot = await _lock_slot(session, slot.id)  # type: ignore[arg-type]
     if name is not None and name != slot.name:
         clash = await session.scalar(
-            select(CampaignSlot.id).where(CampaignSlot.campaign_id == campaign.id, CampaignSlot.name == name)
+            select(CampaignSlot.id).where(
+                CampaignSlot.campaign_id == campaign.id,
+                CampaignSlot.name == name,
+                CampaignSlot.removed_at.is_(None),  # type: ignore[union-attr]
+            )
         )
         if clash is not None:
             raise CampaignRefused(f"This campaign already has a slot called {name!r}.")
@@ -465,30 +489,41 @@ async def edit_slot(
     return await _offer_free_places(session, campaign, slot, now)
 
 
-async def remove_slot(session: AsyncSession, slot: CampaignSlot) -> list[int]:
-    """Delete a slot and its sign-ups; return who held or awaited a place, to tell them."""
+async def remove_slot(session: AsyncSession, slot: CampaignSlot, now: datetime) -> list[int]:
+    """Retire a slot and end its active sign-ups, keeping every row as history; return whom to tell.
+
+    The sign-ups become REMOVED, so a pending offer-expiry job for one finds no offer and does nothing.
+    """
+    slot = await _lock_slot(session, slot.id)  # type: ignore[arg-type]
     affected = list(
         await session.scalars(
-            select(CampaignSignup.user_id).where(
-                CampaignSignup.slot_id == slot.id, CampaignSignup.status.in_(ACTIVE)
-            )  # type: ignore[attr-defined]
+            select(CampaignSignup.user_id)
+            .where(CampaignSignup.slot_id == slot.id, CampaignSignup.status.in_(ACTIVE))  # type: ignore[attr-defined]
+            .order_by(CampaignSignup.ticket)
         )
     )
-    await session.execute(delete(CampaignSignup).where(CampaignSignup.slot_id == slot.id))
+    await session.execute(
+        update(CampaignSignup)
+        .where(CampaignSignup.slot_id == slot.id, CampaignSignup.status.in_(ACTIVE))  # type: ignore[attr-defined]
+        .values(status=REMOVED, ended_at=now, offer_expires_at=None)
+    )
+    # Needs only steer live recruiting (cards, invitations); a removed slot recruits no one.
     await session.execute(delete(SlotNeed).where(SlotNeed.slot_id == slot.id))
-    await session.execute(delete(CampaignSlot).where(CampaignSlot.id == slot.id))
+    await session.execute(
+        update(CampaignSlot).where(CampaignSlot.id == slot.id).values(removed_at=now, taken=0)
+    )
     return affected
 
 
 async def _lock_slot(session: AsyncSession, slot_id: int) -> CampaignSlot:
-    """Reload the slot with its row locked until commit (FOR UPDATE; SQLite already holds the write lock)."""
+    """Reload the live slot with its row locked until commit (FOR UPDATE; SQLite already holds the write lock)."""
     slot = await session.scalar(
         select(CampaignSlot)
         .where(CampaignSlot.id == slot_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    if slot is None:
+    if slot is None or slot.removed_at is not None:
         raise CampaignRefused("That slot no longer exists.")
     return slot
 
@@ -534,6 +569,9 @@ async def sign_up(
     )
     assert slot is not None
     assert ticket is not None
+    if slot.removed_at is not None:
+        # Removed while this sign-up waited for the row lock: raising rolls the ticket back too.
+        raise CampaignRefused("That slot no longer exists in this campaign.")
     existing = await session.scalar(
         select(CampaignSignup)
         .where(CampaignSignup.slot_id == slot_id, CampaignSignup.user_id == user_id)
@@ -784,7 +822,7 @@ async def campaign_view(session: AsyncSession, campaign_id: int) -> CampaignView
         return None
     slots = await session.scalars(
         select(CampaignSlot)
-        .where(CampaignSlot.campaign_id == campaign_id)
+        .where(CampaignSlot.campaign_id == campaign_id, CampaignSlot.removed_at.is_(None))  # type: ignore[union-attr]
         .order_by(CampaignSlot.position, CampaignSlot.id)
         .execution_options(populate_existing=True)
     )
@@ -796,14 +834,16 @@ async def campaign_view(session: AsyncSession, campaign_id: int) -> CampaignView
     needs = await session.execute(
         select(SlotNeed.slot_id, SlotNeed.discipline_id, SlotNeed.count)
         .join(CampaignSlot, CampaignSlot.id == SlotNeed.slot_id)
-        .where(CampaignSlot.campaign_id == campaign_id)
+        .where(CampaignSlot.campaign_id == campaign_id, CampaignSlot.removed_at.is_(None))  # type: ignore[union-attr]
     )
     views = {
         s.id: SlotView(s.id, s.name, s.capacity, s.taken, [], 0, 0)  # type: ignore[arg-type]
         for s in slots
     }
     for slot_id, user_id, status in signups:
-        view = views[slot_id]
+        view = views.get(slot_id)
+        if view is None:
+            continue
         if status == CONFIRMED:
             view.confirmed.append(user_id)
         elif status == OFFERED:
@@ -811,7 +851,8 @@ async def campaign_view(session: AsyncSession, campaign_id: int) -> CampaignView
         else:
             view.waitlisted += 1
     for slot_id, discipline_id, count in needs:
-        views[slot_id].needs[discipline_id] = count
+        if slot_id in views:
+            views[slot_id].needs[discipline_id] = count
     names: dict[int, str] = {}
     wanted = {d for v in views.values() for d in v.needs}
     if wanted:
@@ -837,7 +878,11 @@ async def confirmed_members(session: AsyncSession, campaign_id: int) -> list[tup
     rows = await session.execute(
         select(CampaignSignup.user_id, CampaignSlot.name)
         .join(CampaignSlot, CampaignSlot.id == CampaignSignup.slot_id)
-        .where(CampaignSignup.campaign_id == campaign_id, CampaignSignup.status == CONFIRMED)
+        .where(
+            CampaignSignup.campaign_id == campaign_id,
+            CampaignSignup.status == CONFIRMED,
+            CampaignSlot.removed_at.is_(None),  # type: ignore[union-attr]
+        )
         .order_by(CampaignSlot.position, CampaignSignup.ticket)
     )
     return [(user_id, name) for user_id, name in rows]
@@ -919,7 +964,8 @@ async def export_rows(session: AsyncSession, campaign_id: int) -> list[tuple[Any
                 "; ".join(disciplines.get(signup.user_id, [])),
                 profile.organization if profile else "",
                 slot_name,
-                signup.status,
+                # "removed" alone could read as the member being removed; it was the slot.
+                "slot removed" if signup.status == REMOVED else signup.status,
                 signup.signed_up_at.isoformat(),
                 answers.get(signup.user_id, ""),
             )
@@ -939,6 +985,7 @@ async def open_places_for(
                 Campaign.guild_id == guild_id,
                 Campaign.status == OPEN,
                 Campaign.signup_deadline > now,
+                CampaignSlot.removed_at.is_(None),  # type: ignore[union-attr]
                 CampaignSlot.taken < CampaignSlot.capacity,
             )
             .order_by(Campaign.signup_deadline, CampaignSlot.position)

@@ -254,3 +254,56 @@ async def test_invite_candidates_skip_opted_out_and_already_invited(database: Da
         second = await campaigns.invite_candidates(session, campaign, wanted)  # type: ignore[arg-type]
     assert [user for user, _, _ in first] == [1, 3]
     assert [user for user, _, _ in second] == [3]
+
+
+async def test_removed_slot_leaves_live_lists_keeps_history_and_frees_its_name(database: Database) -> None:
+    campaign_id, (gone_id, kept_id) = await _campaign(database, capacity=1, slots=2)
+    await _sign_up(database, campaign_id, gone_id, 1)
+    await _sign_up(database, campaign_id, gone_id, 2)
+    later = NOW + timedelta(hours=1)
+    async with database.session() as session:
+        slot = await session.get(CampaignSlot, gone_id)
+        assert slot is not None
+        assert await campaigns.remove_slot(session, slot, later) == [1, 2]
+
+    assert await _statuses(database, gone_id) == [(1, "removed", 1), (2, "removed", 2)]
+    async with database.session() as session:
+        campaign = await campaigns.get_campaign(session, GUILD, campaign_id)
+        assert campaign is not None
+        slot = await session.get(CampaignSlot, gone_id)
+        assert slot is not None
+        assert slot.removed_at == later
+        assert [s.id for s in await campaigns.slots_for(session, campaign_id)] == [kept_id]
+        assert await campaigns.get_slot(session, campaign_id, gone_id) is None
+        assert await campaigns.find_slot(session, campaign_id, "Role 0") is None
+        assert await campaigns.find_slot(session, campaign_id, str(gone_id)) is None
+        view = await campaigns.campaign_view(session, campaign_id)
+        assert view is not None
+        assert [s.id for s in view.slots] == [kept_id]
+        places = await campaigns.open_places_for(session, GUILD, discipline_ids=set(), now=NOW)
+        assert [p.slot_id for p in places] == [kept_id]
+        history = await campaigns.member_history(session, GUILD, 1)
+        assert [(h.slot_name, h.status) for h in history] == [("Role 0", "removed")]
+        assert await campaigns.member_signups(session, GUILD, 1) == []
+        exported = await campaigns.export_rows(session, campaign_id)
+        assert [(row[3], row[4]) for row in exported] == [
+            ("Role 0", "slot removed"),
+            ("Role 0", "slot removed"),
+        ]
+        # A live slot may take the removed one's name; two live slots still may not share one.
+        again = await campaigns.add_slot(session, campaign, "Role 0", 3, {}, later)
+        with pytest.raises(campaigns.CampaignRefused):
+            await campaigns.add_slot(session, campaign, "Role 0", 3, {}, later)
+        assert again.id != gone_id
+
+    with pytest.raises(campaigns.CampaignRefused, match="no longer exists"):
+        await _sign_up(database, campaign_id, gone_id, 3)
+    async with database.session() as session:
+        with pytest.raises(campaigns.CampaignRefused, match="no longer exists"):
+            await campaigns.withdraw(session, guild_id=GUILD, slot_id=gone_id, user_id=1, now=later)
+        # The offer-expiry path finds no offer on a removed sign-up.
+        signup_id = await session.scalar(
+            select(CampaignSignup.id).where(CampaignSignup.slot_id == gone_id, CampaignSignup.user_id == 1)
+        )
+        assert await campaigns.expire_offer(session, signup_id, 1, later + timedelta(days=2)) == []  # type: ignore[arg-type]
+    assert await _statuses(database, gone_id) == [(1, "removed", 1), (2, "removed", 2)]

@@ -411,6 +411,11 @@ async def test_button_for_deleted_slot_changes_nothing_and_says_so(coalition: Co
     assert "no longer exists" in result.results[0].response.content
     async with coalition.bot.database.session() as session:
         assert (await session.scalars(select(CampaignSignup))).all() == []
+        kept = await session.get(CampaignSlot, slot.id)
+    # The removed slot is kept for history, untouched by the click (no ticket issued).
+    assert kept is not None
+    assert kept.removed_at is not None
+    assert kept.tickets_issued == 0
 
 
 # ------------------------------------------------------------------------------ the burst
@@ -900,10 +905,15 @@ async def test_removing_a_slot_tells_its_members_and_frees_nothing_else(coalitio
         assert len(_dms(coalition, actor)) == dms_before[actor]
 
     async with coalition.bot.database.session() as session:
-        assert await session.get(CampaignSlot, removed.id) is None
+        gone = await session.get(CampaignSlot, removed.id)
         remaining = await campaigns.slots_for(session, campaign.id)  # type: ignore[arg-type]
+    assert gone is not None
+    assert gone.removed_at is not None
     assert [s.name for s in remaining] == ["Author"]
-    assert await _statuses(coalition, removed.id) == {}  # type: ignore[arg-type]
+    assert await _statuses(coalition, removed.id) == {  # type: ignore[arg-type]
+        coalition.member.id: "removed",
+        coalition.other.id: "removed",
+    }
     assert await _statuses(coalition, kept.id) == {sam.id: "confirmed", tom.id: "waitlisted"}  # type: ignore[attr-defined]
 
     card = _card(coalition)
@@ -912,3 +922,80 @@ async def test_removing_a_slot_tells_its_members_and_frees_nothing_else(coalitio
     labels = [c.label for row in card.components for c in row.children]  # type: ignore[attr-defined]
     assert not [label for label in labels if "Amplifier" in label]
     assert "Join waitlist: Author" in labels
+
+
+async def test_removed_slot_stays_in_members_history_and_the_export(coalition: Coalition) -> None:
+    campaign = await _create(coalition)
+    removed = await _slot(coalition, campaign, "Amplifier", 1)
+    await _slot(coalition, campaign, "Author", 1)
+    card = await _post(coalition, campaign)
+    tom = await _join(coalition, "tom")
+    await tom.click(card, label="Sign up: Amplifier")  # type: ignore[attr-defined]
+    await coalition.member.click(_card(coalition), label="Join waitlist: Amplifier")
+    await coalition.other.click(_card(coalition), label="Join waitlist: Amplifier")
+    await tom.slash(coalition.general, "campaign leave", campaign=str(campaign.id), slot=str(removed.id))  # type: ignore[attr-defined]
+    assert await _statuses(coalition, removed.id) == {  # type: ignore[arg-type]
+        tom.id: "withdrawn",  # type: ignore[attr-defined]
+        coalition.member.id: "offered",
+        coalition.other.id: "waitlisted",
+    }
+
+    await coalition.organizer.slash(
+        coalition.general, "campaign slot remove", campaign=str(campaign.id), slot=str(removed.id)
+    )
+    ended = {
+        tom.id: "withdrawn",  # type: ignore[attr-defined]
+        coalition.member.id: "removed",
+        coalition.other.id: "removed",
+    }
+    assert await _statuses(coalition, removed.id) == ended  # type: ignore[arg-type]
+
+    # The member's offer would have expired now: its job finds no offer and changes nothing.
+    await coalition.env.advance_time(25 * 3600)
+    assert await _statuses(coalition, removed.id) == ended  # type: ignore[arg-type]
+    assert not [m for m in _dms(coalition, coalition.member) if "gone to the next person" in m.content]
+    assert not [m for m in _dms(coalition, coalition.other) if "place opened up" in m.content]
+
+    for actor in (coalition.member, coalition.other):
+        mine = await actor.slash(coalition.general, "campaign mine")
+        embed = mine.response.embeds[0]
+        assert embed.description == "No current places."
+        assert "Amplifier: slot removed by the organizers" in embed.fields[0].value
+
+    res = await coalition.organizer.slash(coalition.general, "campaign export", campaign=str(campaign.id))
+    lines = (await res.response.attachments[0].read()).decode().splitlines()
+    assert [(line.split(",")[3], line.split(",")[4]) for line in lines[1:]] == [
+        ("Amplifier", "withdrawn"),
+        ("Amplifier", "slot removed"),
+        ("Amplifier", "slot removed"),
+    ]
+
+    # The name is free again for a new slot, which starts empty.
+    again = await _slot(coalition, campaign, "Amplifier", 2)
+    assert again.id != removed.id
+    assert await _statuses(coalition, again.id) == {}  # type: ignore[arg-type]
+
+    # An old Sign up button for the removed slot does not bring the member's row back to life.
+    author = next(
+        c.custom_id
+        for row in _card(coalition).components
+        for c in row.children
+        if c.label == "Sign up: Author"
+    )  # type: ignore[attr-defined]
+    forged = f"campaign:join:{campaign.id}:{removed.id}"
+    result = await burst(
+        coalition.env,
+        [click_payload(coalition.env, coalition.member, _card(coalition), forged, forge_from=author)],
+    )
+    assert "no longer exists" in result.results[0].response.content
+    joined = await coalition.member.slash(
+        coalition.general, "campaign join", campaign=str(campaign.id), slot=str(removed.id)
+    )
+    assert joined.ephemeral
+    assert "has no slot called" in joined.response.content
+    assert await _statuses(coalition, removed.id) == ended  # type: ignore[arg-type]
+    async with coalition.bot.database.session() as session:
+        old = await session.get(CampaignSlot, removed.id)
+    assert old is not None
+    assert old.removed_at is not None
+    assert old.tickets_issued == 3

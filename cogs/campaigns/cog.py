@@ -380,12 +380,12 @@ class CampaignsCog(
     @app_commands.autocomplete(campaign=campaign_autocomplete, slot=slot_autocomplete)
     @organizer_only()
     async def slot_remove(self, interaction: discord.Interaction, campaign: str, slot: str) -> None:
-        """Remove a slot and its sign-ups (organizers)."""
+        """Remove a slot and end its sign-ups; members keep it in their history (organizers)."""
         assert interaction.guild_id is not None
         found = await self._campaign(interaction.guild_id, campaign)
         target = await self._slot(found, slot)
         async with self.bot.database.session() as session:
-            affected = await campaigns.remove_slot(session, target)
+            affected = await campaigns.remove_slot(session, target, _now())
         await reply(
             interaction,
             f"Removed **{target.name}** from **{found.title}** ({len(affected)} sign-ups ended).",
@@ -743,6 +743,7 @@ class CampaignsCog(
             "lapsed": "offer expired",
             "offer_declined": "declined the offer",
             "left": "left the server",
+            "removed": "slot removed by the organizers",
         }
         current, past = [], []
         for row in history:

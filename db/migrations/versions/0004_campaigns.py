@@ -118,14 +118,22 @@ def upgrade() -> None:
         sa.Column("tickets_issued", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("created_at", db.types.UTCDateTime(), nullable=False),
+        sa.Column("removed_at", db.types.UTCDateTime(), nullable=True),
         sa.CheckConstraint("capacity >= 1", name="ck_campaign_slot_capacity_positive"),
         sa.CheckConstraint("taken >= 0 AND taken <= capacity", name="ck_campaign_slot_taken_within_capacity"),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("campaign_id", "name", name="uq_campaign_slot_name"),
     )
     with op.batch_alter_table("campaign_slot", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_campaign_slot_campaign_id"), ["campaign_id"], unique=False)
+        # Unique among live slots only, so a removed slot's name can be used again.
+        batch_op.create_index(
+            "uq_campaign_slot_name",
+            ["campaign_id", "name"],
+            unique=True,
+            sqlite_where=sa.text("removed_at IS NULL"),
+            postgresql_where=sa.text("removed_at IS NULL"),
+        )
 
     op.create_table(
         "campaign_rollcall_answer",
@@ -205,6 +213,7 @@ def downgrade() -> None:
 
     op.drop_table("campaign_rollcall_answer")
     with op.batch_alter_table("campaign_slot", schema=None) as batch_op:
+        batch_op.drop_index("uq_campaign_slot_name")
         batch_op.drop_index(batch_op.f("ix_campaign_slot_campaign_id"))
 
     op.drop_table("campaign_slot")
