@@ -274,6 +274,27 @@ async def test_follow_ups_on_day_7_and_30_are_sent_once_each(coalition, make_bot
     assert len([t for t in texts if "30 days in" in t]) == 1
 
 
+@pytest.mark.logs_errors
+async def test_a_follow_up_still_goes_out_once_when_the_library_fails(coalition, monkeypatch, caplog):
+    env = coalition.env
+    nadia = await join(coalition, "nadia")
+    summary = await walk_to(nadia.user, last_dm(coalition, nadia), "summary")
+    await nadia.user.click(summary, label="Confirm")
+
+    async def broken_pick(*args, **kwargs):
+        raise RuntimeError("library unavailable")
+
+    monkeypatch.setattr("db.resources.pick_resources", broken_pick)
+    await env.advance_time(7 * DAY + 60)
+    await env.advance_time(DAY)
+
+    follow_ups = [t for t in dm_texts(coalition, nadia) if "7 days in" in t]
+    assert len(follow_ups) == 1
+    assert "Campaigns looking for people" in follow_ups[0] or "No campaign has open places" in follow_ups[0]
+    logged = [r for r in caplog.records if r.name == "cogs.onboarding.cog" and r.levelname == "ERROR"]
+    assert any("day-7 follow-up" in r.getMessage() for r in logged)
+
+
 async def test_rejoining_does_not_restart_a_finished_flow(coalition):
     nadia = await join(coalition, "nadia")
     summary = await walk_to(nadia.user, last_dm(coalition, nadia), "summary")

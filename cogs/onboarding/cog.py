@@ -554,9 +554,19 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
         parts = [
             f"Hello again from {discord.utils.escape_markdown(guild.name)}! {day} days in, here is what fits your work."
         ]  # type: ignore[union-attr]
-        picks = await self.pick_resources(guild_id, held, interests)
-        parts.append("**Resources**\n" + (views.resource_lines(picks) if picks else NO_RESOURCES))
-        places = await self.open_places(guild_id, held)
+        # The follow-up is already claimed as sent: a failing lookup must cost its section, not the message.
+        try:
+            picks = await self.pick_resources(guild_id, held, interests)
+            parts.append("**Resources**\n" + (views.resource_lines(picks) if picks else NO_RESOURCES))
+        except Exception:
+            log.exception(
+                "Could not pick resources for the day-%d follow-up of %s in guild %s", day, user_id, guild_id
+            )
+        try:
+            places = await self.open_places(guild_id, held)
+        except Exception:
+            log.exception("Could not list open campaign places for the day-%d follow-up of %s", day, user_id)
+            places = []
         if places:
             lines = [
                 f"• {views.safe(p.campaign_title)}: {views.safe(p.slot_name)} ({p.free} place{'s' if p.free != 1 else ''} open)"
