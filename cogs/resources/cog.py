@@ -374,18 +374,14 @@ class ResourcesCog(commands.Cog):
             except store.AlreadyDecided as error:
                 raise UserFacingError("That suggestion was decided a moment ago by someone else.") from error
             links = (await store.links_of(session, [resource_id]))[resource_id]
-        told = await self._tell_suggester(
+        await self._announce_decision(
+            interaction,
             resource,
+            links,
+            "Approved.",
+            "resources.approve",
             f"Good news: your suggestion **{truncate(discord.utils.escape_markdown(resource.title), 150)}** was "
             f"approved and is now in the coalition's library. Members find it with `/resources search`.",
-        )
-        await self._show_decision(interaction, resource, links, "Approved.", told)
-        await record_action(
-            self.bot,
-            resource.guild_id,
-            interaction.user.id,
-            "resources.approve",
-            f"#{resource.id} {resource.title}",
         )
 
     async def submit_rejection(self, interaction: discord.Interaction, resource_id: int, reason: str) -> None:
@@ -404,19 +400,31 @@ class ResourcesCog(commands.Cog):
             except store.AlreadyDecided as error:
                 raise UserFacingError("That suggestion was already decided by someone else.") from error
             links = (await store.links_of(session, [resource_id]))[resource_id]
-        told = await self._tell_suggester(
+        await self._announce_decision(
+            interaction,
             resource,
+            links,
+            "Rejected.",
+            "resources.reject",
             f"Thank you for suggesting **{truncate(discord.utils.escape_markdown(resource.title), 150)}**. The "
             f"organizers decided not to add it to the library. Their reason: "
             f"{truncate(discord.utils.escape_markdown(resource.reject_reason or 'none given'), 600)}",
         )
-        await self._show_decision(interaction, resource, links, "Rejected.", told)
+
+    async def _announce_decision(
+        self,
+        interaction: discord.Interaction,
+        resource: store.Resource,
+        links: dict[str, list[Any]],
+        verdict: str,
+        action: str,
+        to_suggester: str,
+    ) -> None:
+        """Tell the suggester by DM, update the review card, and write the decision to the audit log."""
+        told = await self._tell_suggester(resource, to_suggester)
+        await self._show_decision(interaction, resource, links, verdict, told)
         await record_action(
-            self.bot,
-            resource.guild_id,
-            interaction.user.id,
-            "resources.reject",
-            f"#{resource.id} {resource.title}",
+            self.bot, resource.guild_id, interaction.user.id, action, f"#{resource.id} {resource.title}"
         )
 
     async def submit_edit(
