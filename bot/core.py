@@ -12,9 +12,12 @@ import discord
 from discord.ext import commands
 
 import cogs
+from bot.replies import truncate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.tree import CoalitionTree
+from bot.ui import answer_unclaimed
+from bot.usecases import App, AuditNotice
 from db import state
 from db.engine import Database
 from db.guilds import ChannelPurpose, GuildConfig, get_config
@@ -55,6 +58,8 @@ class CoalitionBot(commands.Bot):
         self.settings = settings
         self.database = database
         self.scheduler = Scheduler(database)
+        # What every feature's use cases run on (cogs/<feature>/service.py).
+        self.app = App(database, self.scheduler, audit_sink=self.post_audit)
 
     async def setup_hook(self) -> None:
         for extension in feature_extensions():
@@ -82,6 +87,23 @@ class CoalitionBot(commands.Bot):
         async with self.database.session() as session:
             await state.set_value(session, key, digest)
         log.info("Synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+
+    async def post_audit(self, notice: AuditNotice) -> None:
+        """Post a committed organizer action to the audit channel, if one is set (pinging nobody)."""
+        channel = await self.configured_channel(notice.guild_id, "audit")
+        if channel is None:
+            return
+        actor = f"<@{notice.actor_id}>" if notice.actor_id else "the bot"
+        try:
+            await channel.send(
+                truncate(f"**{notice.action}** by {actor}: {notice.detail}", 2000),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException:
+            log.warning("Could not post to the audit channel of guild %s", notice.guild_id, exc_info=True)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await answer_unclaimed(self, interaction)
 
     async def on_ready(self) -> None:
         log.info("Connected as %s in %d servers", self.user, len(self.guilds))

@@ -42,6 +42,8 @@ def user_message(error: BaseException) -> str | None:
         original.__cause__ is not None or getattr(original, "original", None) is not None
     ):
         if isinstance(original, app_commands.TransformerError):
+            if isinstance(original.__cause__, UserFacingError):
+                return original.__cause__.message
             return f"I could not understand {original.value!r} for that option. Please pick one of the suggestions."
         original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]
     if isinstance(original, UserFacingError):

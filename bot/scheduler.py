@@ -79,9 +79,13 @@ class Scheduler:
             job = await jobs.schedule(
                 session, kind=kind, key=key, due_at=due_at, now=self.now(), payload=payload, guild_id=guild_id
             )
-        if self._nap is not None and self._sleeping_until is not None and job.due_at < self._sleeping_until:
-            self._nap.cancel()
+        self.wake_for(job.due_at)
         return job
+
+    def wake_for(self, due_at: datetime) -> None:
+        """Cut the sleeper's nap short when a job (scheduled in some transaction) is due before it wakes."""
+        if self._nap is not None and self._sleeping_until is not None and due_at < self._sleeping_until:
+            self._nap.cancel()
 
     async def cancel(self, key: str) -> bool:
         async with self.database.session() as session:

@@ -465,7 +465,6 @@ async def test_burst_of_two_hundred_clicks_fills_fifty_places_and_answers_everyo
         for r in coalition.env.http_requests[requests_before:]
         if r.method == "PATCH" and r.path.endswith(f"/{card.id}")
     ]
-    print(f"{len(card_edits)} card edits for 200 clicks")
     assert 1 <= len(card_edits) <= 20, "a rush of clicks must not become a rush of edits"
     field = _card(coalition).embeds[0].fields[0]
     assert field.name == "Amplifier: 50/50 · FULL"

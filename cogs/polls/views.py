@@ -7,14 +7,13 @@ role again, so a forged id or a closed poll changes nothing.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.replies import truncate
-from bot.ui import run_guarded
+from bot.ui import PersistentButton, PersistentSelect
 from cogs.polls import rules, tally
 from db.polls import Poll
 
@@ -191,10 +190,7 @@ def ranking_prompt(poll: Poll, picks: Sequence[int], current: Sequence[int] | No
     return truncate("\n".join(lines), 2000)
 
 
-class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"poll:vote:(?P<poll>\d{1,12}):(?P<index>\d{1,2})",
-):
+class VoteButton(PersistentButton, id="poll:vote:{poll_id:int}:{index:int}"):
     """One option of a short single-choice poll."""
 
     def __init__(self, poll_id: int, index: int, label: str = "Vote") -> None:
@@ -202,24 +198,16 @@ class VoteButton(
             discord.ui.Button(
                 label=truncate(label, 80),
                 style=discord.ButtonStyle.primary,
-                custom_id=f"poll:vote:{poll_id}:{index}",
+                custom_id=self.make_id(poll_id=poll_id, index=index),
             )
         )
         self.poll_id, self.index = poll_id, index
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> VoteButton:
-        return cls(int(match["poll"]), int(match["index"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).cast_vote(interaction, self.poll_id, [self.index])
-        )
+        await _cog(interaction).cast_vote(interaction, self.poll_id, [self.index])
 
 
-class VoteSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"poll:vote:(?P<poll>\d{1,12})"):
+class VoteSelect(PersistentSelect, id="poll:vote:{poll_id:int}"):
     """All options in one menu: single choice, or up to N for a multiple-choice poll."""
 
     def __init__(self, poll_id: int, poll: Poll | None = None) -> None:
@@ -236,7 +224,7 @@ class VoteSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"poll
                 placeholder = f"Choose up to {max_values} options…"
         super().__init__(
             discord.ui.Select(
-                custom_id=f"poll:vote:{poll_id}",
+                custom_id=self.make_id(poll_id=poll_id),
                 placeholder=placeholder,
                 min_values=1,
                 max_values=max_values,
@@ -245,24 +233,14 @@ class VoteSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"poll
         )
         self.poll_id = poll_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> VoteSelect:
-        return cls(int(match["poll"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         # A value that is not an index is refused by the ballot check with a clear sentence.
         choices = [int(value) if value.isdigit() else -1 for value in values]
-        await run_guarded(
-            interaction, lambda: _cog(interaction).cast_vote(interaction, self.poll_id, choices)
-        )
+        await _cog(interaction).cast_vote(interaction, self.poll_id, choices)
 
 
-class RankStartButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"poll:vote:(?P<poll>\d{1,12}):rank"
-):
+class RankStartButton(PersistentButton, id="poll:vote:{poll_id:int}:rank"):
     """Open the member's private ranking steps."""
 
     def __init__(self, poll_id: int) -> None:
@@ -270,55 +248,41 @@ class RankStartButton(
             discord.ui.Button(
                 label="Rank your choices",
                 style=discord.ButtonStyle.primary,
-                custom_id=f"poll:vote:{poll_id}:rank",
+                custom_id=self.make_id(poll_id=poll_id),
             )
         )
         self.poll_id = poll_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RankStartButton:
-        return cls(int(match["poll"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).show_ranking(interaction, self.poll_id, [], first=True)
-        )
+        await _cog(interaction).show_ranking(interaction, self.poll_id, [], first=True)
 
 
-class RankRestartButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"poll:vote:(?P<poll>\d{1,12}):restart"
-):
+class RankRestartButton(PersistentButton, id="poll:vote:{poll_id:int}:restart"):
     def __init__(self, poll_id: int) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Start over",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"poll:vote:{poll_id}:restart",
+                custom_id=self.make_id(poll_id=poll_id),
             )
         )
         self.poll_id = poll_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RankRestartButton:
-        return cls(int(match["poll"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(interaction, lambda: _cog(interaction).show_ranking(interaction, self.poll_id, []))
+        await _cog(interaction).show_ranking(interaction, self.poll_id, [])
 
 
-class RankPickSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"poll:vote:(?P<poll>\d{1,12}):pick:(?P<picks>[0-9a-z]{0,25})",
-):
+class RankPickSelect(PersistentSelect, id="poll:vote:{poll_id:int}:pick:{picks:code}"):
     """Choose the next place of a ranking; the picks so far ride in the custom id."""
 
     def __init__(
-        self, poll_id: int, picks: Sequence[int], poll: Poll | None = None, remaining: Sequence[int] = ()
+        self,
+        poll_id: int,
+        picks: Sequence[int] | str,
+        poll: Poll | None = None,
+        remaining: Sequence[int] = (),
     ) -> None:
+        picks = _safe_decode(picks) if isinstance(picks, str) else picks
         options = [discord.SelectOption(label="-", value="0")]
         placeholder = "Pick your next choice…"
         if poll is not None:
@@ -331,7 +295,7 @@ class RankPickSelect(
             placeholder = f"Your {rules.ordinal(len(picks) + 1)} choice…"
         super().__init__(
             discord.ui.Select(
-                custom_id=f"poll:vote:{poll_id}:pick:{rules.encode_picks(picks)}",
+                custom_id=self.make_id(poll_id=poll_id, picks=rules.encode_picks(picks)),
                 placeholder=placeholder,
                 options=options,
             )
@@ -339,46 +303,27 @@ class RankPickSelect(
         self.poll_id = poll_id
         self.picks = list(picks)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RankPickSelect:
-        return cls(int(match["poll"]), _safe_decode(match["picks"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         picked = int(values[0]) if values and values[0].isdigit() else -1
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).show_ranking(interaction, self.poll_id, [*self.picks, picked]),
-        )
+        await _cog(interaction).show_ranking(interaction, self.poll_id, [*self.picks, picked])
 
 
-class RankSubmitButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"poll:vote:(?P<poll>\d{1,12}):submit:(?P<picks>[0-9a-z]{1,25})",
-):
-    def __init__(self, poll_id: int, picks: Sequence[int]) -> None:
+class RankSubmitButton(PersistentButton, id="poll:vote:{poll_id:int}:submit:{picks:code}"):
+    def __init__(self, poll_id: int, picks: Sequence[int] | str) -> None:
+        picks = _safe_decode(picks) if isinstance(picks, str) else picks
         super().__init__(
             discord.ui.Button(
                 label="Submit my ranking",
                 style=discord.ButtonStyle.success,
-                custom_id=f"poll:vote:{poll_id}:submit:{rules.encode_picks(picks)}",
+                custom_id=self.make_id(poll_id=poll_id, picks=rules.encode_picks(picks)),
             )
         )
         self.poll_id = poll_id
         self.picks = list(picks)
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RankSubmitButton:
-        return cls(int(match["poll"]), _safe_decode(match["picks"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).cast_vote(interaction, self.poll_id, self.picks, edit=True)
-        )
+        await _cog(interaction).cast_vote(interaction, self.poll_id, self.picks, edit=True)
 
 
 def _safe_decode(text: str) -> list[int]:
