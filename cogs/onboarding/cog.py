@@ -67,27 +67,33 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
     async def on_member_join(self, member: discord.Member) -> None:
         if member.bot:
             return
+        # Queued at once, so that a wave of joins is seen as one and paced like any other bulk DM.
+        self._welcomes.append(member)
+        if self._welcoming is None or self._welcoming.done():
+            self._welcoming = asyncio.create_task(self._welcome_arrivals(), name="onboarding-welcomes")
+
+    async def _welcome_arrivals(self) -> None:
+        """Welcome each queued newcomer by DM, pausing after every few while more are waiting."""
+        sent = 0
+        while self._welcomes:
+            member = self._welcomes.popleft()
+            try:
+                sent += await self.welcome(member, sent)
+            except Exception:
+                log.exception("Could not welcome member %s of guild %s", member.id, member.guild.id)
+            if not self._welcomes:
+                sent = 0  # a lone join later starts a new burst; only a wave waits
+
+    async def welcome(self, member: discord.Member, sent_so_far: int) -> int:
+        """Open the flow for a newcomer, or give a returning finished member their roles; DMs sent (0 or 1)."""
         finished = await service.record_join(self.bot.app, guild_id=member.guild.id, user_id=member.id)
         if finished:
             # Coming back after finishing: give the roles back instead of starting over.
             await self.restore_roles(member)
-            return
-        self._welcomes.append(member)
-        if self._welcoming is None or self._welcoming.done():
-            self._welcoming = asyncio.create_task(self._send_welcomes(), name="onboarding-welcomes")
-
-    async def _send_welcomes(self) -> None:
-        """Send queued welcome DMs, pausing after every few while more are waiting."""
-        sent = 0
-        while self._welcomes:
-            await pace_dm(sent)
-            member = self._welcomes.popleft()
-            try:
-                await self.open_in_dm(member)
-            except Exception:
-                log.exception("Could not welcome member %s of guild %s", member.id, member.guild.id)
-            # A lone join later starts a new burst; only a wave waits.
-            sent = sent + 1 if self._welcomes else 0
+            return 0
+        await pace_dm(sent_so_far)
+        await self.open_in_dm(member)
+        return 1
 
     @app_commands.command(name="onboard")
     @app_commands.guild_only()
