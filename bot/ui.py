@@ -146,6 +146,7 @@ class IdSpec:
 
 # ----------------------------------------------------------------------------- persistent controls
 
+
 class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
     """A button or select that survives restarts; see the module docstring for the declaration."""
 
