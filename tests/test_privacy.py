@@ -96,7 +96,8 @@ async def test_member_exports_everything_then_deletes_it_and_nothing_of_theirs_r
     assert "Epidemiology" in [role.name for role in before]
 
     asked = await member.slash(coalition.general, "privacy delete")
-    assert "**Goes:**" in asked.response.content and "**Stays, without your name:**" in asked.response.content
+    assert "**Goes:**" in asked.response.content
+    assert "**Stays, without your name:**" in asked.response.content
     done = await member.click(asked.response, label="Yes, delete my data")
 
     assert "deleted" in asked.response.content
