@@ -60,6 +60,8 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+        if self._welcoming is not None:
+            self._welcoming.cancel()
 
     # ------------------------------------------------------------------------------ entry points
 

@@ -7,6 +7,7 @@ exactly once in the end. Nothing here speaks Discord.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +17,8 @@ from cogs.onboarding.service import FlowState, optional_feature, state_of
 from db import disciplines as catalog
 from db import onboarding as progress_db
 from db.jobs import ScheduledJob
+
+log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -81,9 +84,10 @@ async def open_places(app: App, *, guild_id: int, user_id: int) -> tuple[OpenPla
 async def retry(app: App, job: ScheduledJob, *, release_flag: str | None = None) -> bool:
     """Schedule the job again after a growing delay, releasing its one-time claim; False when out of tries."""
     attempt = int(job.payload.get("attempt", 0)) + 1
-    if attempt > len(RETRY_DELAYS):
-        return False
     base = str(job.payload.get("base_key", job.key))
+    if attempt > len(RETRY_DELAYS):
+        log.warning("Giving up on %s after %d tries: Discord kept refusing it", base, attempt)
+        return False
     payload = {**job.payload, "attempt": attempt, "base_key": base}
     guild_id = int(job.guild_id or 0)
     async with app.work() as work:

@@ -21,6 +21,12 @@ SECTIONS = {"about you": steps.ABOUT, "where you work": steps.WORKPLACE}
 INTERESTS_PROMPT = "Pick the topics that matter to your work; your choice is saved as you pick."
 
 
+def _same_guild(interaction: discord.Interaction, guild_id: int) -> None:
+    """A form or menu acts only in the server it was opened in (its id is untrusted)."""
+    if interaction.guild_id != guild_id:
+        raise UserFacingError("That form belongs to another server; run `/profile edit` here.")
+
+
 def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
         raise UserFacingError("That command only works inside a server, not in DMs.")
@@ -93,6 +99,7 @@ class ProfilesCog(
     async def on_form_saved(
         self, interaction: discord.Interaction, guild_id: int, clean: dict[str, str | None]
     ) -> None:
+        _same_guild(interaction, guild_id)
         card = await service.save_section(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, values=clean
         )
@@ -103,8 +110,7 @@ class ProfilesCog(
     async def on_interests_picked(
         self, interaction: discord.Interaction, guild_id: int, picked: list[str]
     ) -> None:
-        if interaction.guild_id is not None and interaction.guild_id != guild_id:
-            raise UserFacingError("That menu belongs to another server.")
+        _same_guild(interaction, guild_id)
         card = await service.set_interests(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, picked=picked
         )
