@@ -235,8 +235,11 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
         """Roles, introduction and resource picks; True when nothing is left to retry."""
         problems = await self.grant_roles(guild, member, disciplines)
         if problems:
-            await self.tell_member(member, answered, role_tools.MEMBER_NOTICE)
             await role_tools.tell_organizers(self.bot, guild.id, member, problems)
+            try:
+                await self.tell_member(member, answered, role_tools.MEMBER_NOTICE)
+            except discord.HTTPException:
+                log.info("Could not tell member %s of guild %s about their roles", member.id, guild.id)
         introduced = await self.introduce(guild, member)
         picked = await self.send_welcome_picks(member, answered)
         if introduced and picked:
