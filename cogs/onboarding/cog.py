@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -21,7 +21,9 @@ from cogs.disciplines import roles as role_tools
 from cogs.onboarding import nudges, service, steps, views
 from cogs.onboarding.flow import FlowSteps, find_member
 from cogs.onboarding.service import CatalogEntry
-from db.jobs import ScheduledJob
+
+if TYPE_CHECKING:
+    from db.jobs import ScheduledJob
 
 log = logging.getLogger(__name__)
 
