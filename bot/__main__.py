@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiohttp
 import discord
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-async def _with_database(settings: Settings, action):  # type: ignore[no-untyped-def]
+async def _with_database(settings: Settings, action: Callable[[Database], Awaitable[int]]) -> int:
     database = Database(settings.database_url)
     try:
         await database.check_connection()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Index, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
 
@@ -35,8 +35,8 @@ async def record(
 async def recent(session: AsyncSession, guild_id: int, limit: int = 20) -> list[AuditEntry]:
     rows = await session.scalars(
         select(AuditEntry)
-        .where(AuditEntry.guild_id == guild_id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined, union-attr]
+        .where(col(AuditEntry.guild_id) == guild_id)
+        .order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
         .limit(limit)
     )
     return list(rows)
