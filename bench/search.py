@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
-from cogs.resources import search as rules  # noqa: E402
 from db import migrate  # noqa: E402
 from db import resources as store  # noqa: E402
 from db.engine import Database  # noqa: E402
+from db.resources import words  # noqa: E402
 
 GUILD = 1
 RESULTS = ROOT / "bench" / "results" / "search.txt"
@@ -108,7 +108,7 @@ def synthetic(rng: random.Random, number: int) -> dict:
         "kind": "report",
         "publisher": publisher,
         "status": "approved",
-        "search_text": rules.search_text(title, summary, publisher),
+        "search_text": words.search_text(title, summary, publisher),
         "created_at": datetime(2026, 1, 1, tzinfo=UTC),
     }
 
@@ -175,7 +175,7 @@ async def main(resource_count: int, query_count: int) -> str:
             f"{like_median / fts_median:>10.1f}x{p99(like) / p99(fts):>10.1f}x{found / n:>10.0f}"
         )
     lines.append(
-        "Both sides rank their matches with the same Python rules (cogs/resources/search.py), so broad queries "
+        "Both sides rank their matches with the same Python rules (db/resources/words.py), so broad queries "
         "that match thousands of rows are dominated by ranking; selective queries show the index."
     )
     return "\n".join(lines)
