@@ -162,7 +162,7 @@ async def check_links(database: Database, guild_id: int, fetch: Fetch | None = N
         if fetch is None:
             return await asyncio.to_thread(fetch_status, url)
         answer = fetch(url)
-        return await answer if inspect.isawaitable(answer) else answer  # type: ignore[return-value]
+        return await answer if inspect.isawaitable(answer) else answer
 
     async def check(resource: ResourceInfo) -> LinkProblem | None:
         async with limiter:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord.ext import commands
 
 from bot.replies import truncate
 from bot.ui import PersistentButton, PersistentModal, PersistentSelect
@@ -35,7 +36,8 @@ COLOUR = discord.Colour.teal()
 def _cog(interaction: discord.Interaction) -> ResourcesCog:
     from cogs.resources.cog import ResourcesCog
 
-    cog = interaction.client.get_cog("ResourcesCog")  # type: ignore[attr-defined]  # Client has no cogs; the bot does
+    client = interaction.client
+    cog = client.get_cog("ResourcesCog") if isinstance(client, commands.Bot) else None
     assert isinstance(cog, ResourcesCog)
     return cog
 

@@ -41,7 +41,7 @@ def _filtered(
 ) -> Any:
     statement = statement.where(*_approved_in(guild_id))
     if recommendation is not None:
-        covered = exists().where(
+        covered: ColumnElement[bool] = exists().where(
             col(ResourceArea.resource_id) == Resource.id,
             col(ResourceArea.area_key).in_(recommendation.area_keys()),
         )
@@ -65,9 +65,9 @@ def _filtered(
 def _full_text_condition(session: AsyncSession, terms: list[str]) -> ColumnElement[bool]:
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
-        simple = literal_column("'simple'::regconfig")
+        simple: ColumnElement[str] = literal_column("'simple'::regconfig")
         document = func.to_tsvector(simple, col(Resource.search_text))
-        return document.op("@@")(func.to_tsquery(simple, words.tsquery(terms)))  # type: ignore[no-any-return]  # op() is untyped
+        return document.op("@@")(func.to_tsquery(simple, words.tsquery(terms)))
     matches = text("SELECT rowid FROM resource_fts WHERE resource_fts MATCH :fts_query").bindparams(
         fts_query=words.fts5_query(terms)
     )
