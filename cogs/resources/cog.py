@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
+from bot.paginator import Page, page_source
 from bot.replies import truncate
 from cogs.resources import report, texts, views
 from cogs.resources import search as rules
@@ -101,6 +102,7 @@ class ResourcesCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS)
+        page_source(views.SEARCH_PAGES)(self.search_page)
         await catalog.sync_report(self.bot.app)
 
     async def cog_unload(self) -> None:
@@ -153,25 +155,28 @@ class ResourcesCog(commands.Cog):
             text = texts.nothing_found(found.text, found.suggestions, found.filtered)
             await interaction.response.send_message(text, ephemeral=True)
             return
-        controls = views.search_controls(found)
-        embed = views.results_embed(found)
+        page = views.search_page(found)
+        controls = views.search_controls(found.search_id, page)
         if controls is None:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.response.send_message(embed=page.embed, ephemeral=True)
         else:
-            await interaction.response.send_message(embed=embed, view=controls, ephemeral=True)
+            await interaction.response.send_message(embed=page.embed, view=controls, ephemeral=True)
 
-    async def show_page(self, interaction: discord.Interaction, search_id: int, page: int) -> None:
-        """Show another page of a stored search to the member who made it."""
+    async def search_page(self, interaction: discord.Interaction, search_id: int, number: int) -> Page:
+        """A page of a stored search, for the member who made it (the paginator's source)."""
         shown = await finding.turn_page(
             self.bot.app,
             guild_id=_guild_id(interaction),
             user_id=interaction.user.id,
             search_id=search_id,
-            page=page,
+            page=number,
         )
-        await interaction.response.edit_message(
-            embed=views.results_embed(shown), view=views.search_controls(shown)
-        )
+        return views.search_page(shown)
+
+    async def show_page(self, interaction: discord.Interaction, search_id: int, number: int) -> None:
+        """Turn a search's results to another page, in place."""
+        page = await self.search_page(interaction, search_id, number)
+        await interaction.response.edit_message(embed=page.embed, view=views.search_controls(search_id, page))
 
     # ------------------------------------------------------------------ suggestions
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
+from bot.paginator import Page, with_page_footer
 from bot.replies import truncate
 from bot.ui import PersistentButton, PersistentModal, PersistentSelect
 from cogs.resources import report
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from cogs.resources.cog import ResourcesCog
 
 COLOUR = discord.Colour.teal()
+# The name search pages are registered under with the shared paginator (bot/paginator.py).
+SEARCH_PAGES = "resources"
 
 
 def _cog(interaction: discord.Interaction) -> ResourcesCog:
@@ -74,25 +77,28 @@ def resource_block(resource: ResourceInfo, links: ResourceLinks | None = None) -
     return "\n".join(lines)
 
 
-def results_embed(page: SearchPage) -> discord.Embed:
-    pages = rules.page_count(page.total)
-    embed = discord.Embed(title=truncate(f"Resources: {page.describe}", 256), colour=COLOUR)
-    embed.description = truncate("\n\n".join(resource_block(r) for r in page.resources), 4000)
-    plural = "s" if page.total != 1 else ""
-    embed.set_footer(text=f"Page {page.page + 1} of {pages} · {page.total} result{plural}")
-    return embed
+def search_page(shown: SearchPage) -> Page:
+    """A page of a saved search as the shared paginator shows it."""
+    embed = discord.Embed(title=truncate(f"Resources: {shown.describe}", 256), colour=COLOUR)
+    embed.description = truncate("\n\n".join(resource_block(r) for r in shown.resources), 4000)
+    page = Page(embed=embed, number=shown.page, count=rules.page_count(shown.total))
+    with_page_footer(embed, page, f"{shown.total} result{'s' if shown.total != 1 else ''}")
+    return page
 
 
-def search_controls(page: SearchPage) -> discord.ui.View | None:
-    """Previous/Next and a jump select, or None when everything fits on one page."""
-    pages = rules.page_count(page.total)
-    if pages <= 1:
+def search_controls(search_id: int, page: Page) -> discord.ui.View | None:
+    """Previous/Next and a jump select, or None when everything fits on one page.
+
+    The buttons keep the ids that search results have always carried (messages already posted hold
+    them); they and the shared paginator's arrows load pages through the same registered source.
+    """
+    if page.count <= 1:
         return None
-    at = page.page
+    at, last = page.number, page.count - 1
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(page.search_id, max(at - 1, 0), "p", disabled=at == 0))
-    view.add_item(PageButton(page.search_id, min(at + 1, pages - 1), "n", disabled=at >= pages - 1))
-    view.add_item(JumpSelect(page.search_id, at, pages))
+    view.add_item(PageButton(search_id, max(at - 1, 0), "p", disabled=at == 0))
+    view.add_item(PageButton(search_id, min(at + 1, last), "n", disabled=at >= last))
+    view.add_item(JumpSelect(search_id, at, page.count))
     return view
 
 
