@@ -19,8 +19,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from bot.scheduler import Scheduler
 from bot.usecases import App
@@ -28,6 +29,7 @@ from cogs.resources.service import catalog
 from cogs.resources.service.catalog import ImportReport, ImportRow, RowError
 from cogs.resources.service.results import ResourceInfo
 from db.engine import Database
+from db.resources.urls import InvalidUrl, check_url
 
 log = logging.getLogger(__name__)
 
@@ -138,13 +140,50 @@ async def export_file(database: Database, path: str | Path, guild_id: int) -> in
     return len(records)
 
 
-def fetch_status(url: str) -> int:
-    """The HTTP status of an address (HEAD, then GET when HEAD is refused); raises on network errors."""
+class UnsafeRedirect(urllib.error.URLError):
+    """A redirect to an address the library would refuse (a private network, say): never followed."""
+
+    def __init__(self, target: str, why: str) -> None:
+        super().__init__(f"redirects to {target}, which is refused: {why}")
+        self.target = target
+
+
+class PublicRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an address the library itself would accept."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        try:
+            check_url(newurl)
+        except InvalidUrl as refused:
+            raise UnsafeRedirect(newurl, str(refused)) from None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def link_opener(*handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
+    """An opener whose redirects never lead to a private or local address."""
+    return urllib.request.build_opener(PublicRedirects(), *handlers)
+
+
+def fetch_status(url: str, *, opener: urllib.request.OpenerDirector | None = None) -> int:
+    """The HTTP status of an address (HEAD, then GET when HEAD is refused); raises on network errors.
+
+    The address itself and every redirect must be one the library accepts (UnsafeRedirect otherwise).
+    """
+    check_url(url)
+    opener = opener or link_opener()
     headers = {"User-Agent": "coalition-bot link check"}
     for method in ("HEAD", "GET"):
         request = urllib.request.Request(url, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=LINK_TIMEOUT) as response:
+            with opener.open(request, timeout=LINK_TIMEOUT) as response:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             if method == "HEAD" and error.code in (403, 405, 501):
@@ -165,9 +204,18 @@ async def check_links(database: Database, guild_id: int, fetch: Fetch | None = N
         return await answer if inspect.isawaitable(answer) else answer
 
     async def check(resource: ResourceInfo) -> LinkProblem | None:
+        try:
+            # Rows stored before addresses were checked this strictly are reported, never fetched.
+            check_url(resource.url)
+        except InvalidUrl as refused:
+            return LinkProblem(resource.id, resource.title, resource.url, f"not checked ({refused})")
         async with limiter:
             try:
                 status = await status_of(resource.url)
+            except UnsafeRedirect as unsafe:
+                return LinkProblem(
+                    resource.id, resource.title, resource.url, f"unsafe redirect ({unsafe.reason})"
+                )
             except Exception as error:  # a dead link is any failure to answer, reported, never raised
                 reason = getattr(error, "reason", None) or error
                 return LinkProblem(resource.id, resource.title, resource.url, f"no answer ({reason})")
