@@ -12,12 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cogs.resources import report
+from db.resources.models import SUMMARY_MAX, TITLE_MAX
 from db.resources.words import QUERY_MAX, STOPWORDS, fold, matches_prefixes, query_terms, tokens
 
 __all__ = [
     "KINDS",
     "PAGE_SIZE",
     "QUERY_MAX",
+    "SUMMARY_MAX",
+    "TITLE_MAX",
     "RecommendationFilter",
     "area_choices",
     "clamp_page",

@@ -26,7 +26,6 @@ from cogs.resources.service.results import (
     SearchPage,
 )
 from cogs.resources.texts import STATUS_TEXT
-from db.resources import SUMMARY_MAX, TITLE_MAX
 
 if TYPE_CHECKING:
     from cogs.resources.cog import ResourcesCog
@@ -375,7 +374,7 @@ class SuggestModal(
     """A member's suggestion; kind and area ride in the form's id, so it survives a restart."""
 
     resource_title: discord.ui.TextInput[SuggestModal] = discord.ui.TextInput(
-        label="Title", custom_id="resources:suggest:title", max_length=TITLE_MAX, min_length=3
+        label="Title", custom_id="resources:suggest:title", max_length=rules.TITLE_MAX, min_length=3
     )
     url: discord.ui.TextInput[SuggestModal] = discord.ui.TextInput(
         label="Web address (https://…)", custom_id="resources:suggest:url", max_length=500
@@ -384,7 +383,7 @@ class SuggestModal(
         label="Why it helps (a sentence or two)",
         custom_id="resources:suggest:summary",
         style=discord.TextStyle.paragraph,
-        max_length=SUMMARY_MAX,
+        max_length=rules.SUMMARY_MAX,
         required=False,
     )
 
@@ -408,7 +407,7 @@ class EditModal(PersistentModal, title="Edit the resource", id="resources:edit-f
     """An organizer's edit of a resource's text and address."""
 
     resource_title: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="Title", custom_id="resources:edit:title", max_length=TITLE_MAX, min_length=3
+        label="Title", custom_id="resources:edit:title", max_length=rules.TITLE_MAX, min_length=3
     )
     url: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
         label="Web address", custom_id="resources:edit:url", max_length=500
@@ -417,7 +416,7 @@ class EditModal(PersistentModal, title="Edit the resource", id="resources:edit-f
         label="Summary",
         custom_id="resources:edit:summary",
         style=discord.TextStyle.paragraph,
-        max_length=SUMMARY_MAX,
+        max_length=rules.SUMMARY_MAX,
         required=False,
     )
     publisher: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
