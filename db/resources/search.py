@@ -101,21 +101,6 @@ async def search_ids(
     return words.rank(terms, ((r[0], r[1], r[2]) for r in rows))
 
 
-async def like_scan_ids(session: AsyncSession, guild_id: int, query: str) -> list[int]:
-    """The naive way, for the benchmark only: `LIKE '%term%'` on title and summary for every term."""
-    terms = words.query_terms(query)
-    statement = select(Resource.id, Resource.title, Resource.search_text).where(*_approved_in(guild_id))
-    for term in terms:
-        pattern = f"%{term}%"
-        statement = statement.where(
-            func.lower(col(Resource.title)).like(pattern)
-            | func.lower(col(Resource.summary)).like(pattern)
-            | func.lower(col(Resource.publisher)).like(pattern)
-        )
-    rows = await session.execute(statement)
-    return words.rank(terms, ((r[0] or 0, r[1], r[2]) for r in rows))
-
-
 async def load_in_order(session: AsyncSession, ids: Sequence[int]) -> list[Resource]:
     """The resources with these ids, in the order given (missing ones skipped)."""
     if not ids:
