@@ -1,14 +1,21 @@
-"""The sentences the library says to members and organizers (plain functions: no Discord calls)."""
+"""The sentences the library says to members and organizers (plain functions, no discord import)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-
-from discord.utils import escape_markdown
 
 from bot.replies import truncate
 
+# Characters that would turn member-typed text into formatting or a masked link inside a message.
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]<>#])")
+
 STATUS_TEXT = {"pending": "Waiting for review", "approved": "Approved", "rejected": "Not added"}
+
+
+def escape_markdown(text: str) -> str:
+    """Member-typed text on one line, shown as typed: formatting characters are escaped."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
 
 def safe_title(title: str, limit: int = 150) -> str:
