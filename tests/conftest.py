@@ -32,7 +32,9 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # TEST_BACKEND=postgresql runs the whole suite, SimCord worlds included, on the PostgreSQL server at
 # TEST_DATABASE_URL; the database-layer tests run on both backends whatever it says.
 BOT_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
-SETTLE_TIMEOUT = 120.0
+# Below the scheduler's shortest nap (a minute): SimCord lets a timer shorter than this fire in real time
+# during a settle, which would make a test wait out a retry delay on the wall clock.
+SETTLE_TIMEOUT = 30.0
 
 
 def _sqlite_url(path: Path) -> str:
