@@ -30,6 +30,9 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    # Seals each secret poll's key (see db/polls.py); kept out of the database so a copy of it cannot
+    # re-link ballots to voters. Unset: secret polls are refused.
+    ballot_secret: str | None = None
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
@@ -64,6 +67,7 @@ class Settings:
             database_url=parse_database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             dev_guild_id=_parse_int(environ, "DEV_GUILD_ID"),
             log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
+            ballot_secret=_parse_ballot_secret(environ.get("BALLOT_SECRET") or ""),
         )
 
 
@@ -106,3 +110,18 @@ def _parse_log_level(raw: str) -> str:
     if level not in logging.getLevelNamesMapping():
         raise SettingsError(f"LOG_LEVEL {raw[:20]!r} is not a level; use DEBUG, INFO, WARNING or ERROR.")
     return level
+
+
+BALLOT_SECRET_MIN = 32
+
+
+def _parse_ballot_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if not secret:
+        return None
+    if len(secret) < BALLOT_SECRET_MIN:
+        raise SettingsError(
+            f"BALLOT_SECRET must be at least {BALLOT_SECRET_MIN} characters; make one with "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`.'
+        )
+    return secret

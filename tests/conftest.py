@@ -29,6 +29,8 @@ from db.guilds import CHANNEL_PURPOSES, GuildConfig
 pytest_plugins = ["tests.contract_plugin"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# The server secret that seals secret polls' keys (BALLOT_SECRET); any 32+ characters do for tests.
+TEST_BALLOT_SECRET = "test-ballot-secret-0123456789abcdef"
 
 
 def _sqlite_url(path: Path) -> str:
@@ -151,7 +153,7 @@ def no_logged_bugs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixt
 
 @pytest.fixture
 def bot_settings(sqlite_url: str) -> Settings:
-    return Settings(discord_token=None, database_url=sqlite_url)
+    return Settings(discord_token=None, database_url=sqlite_url, ballot_secret=TEST_BALLOT_SECRET)
 
 
 @pytest_asyncio.fixture

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.timeparse import TimeError, parse_when, parse_zone
 from cogs.polls import rules, tally
 from cogs.polls.chart import render_results_chart, results_figure
-from cogs.polls.cog import _csv_cell
+from cogs.polls.export import csv_cell as _csv_cell
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 A, B, C, D = range(4)
@@ -144,6 +145,11 @@ def test_options_may_be_one_per_line():
     assert rules.parse_options("Parks\nTransit\nHousing\n") == ["Parks", "Transit", "Housing"]
 
 
+def _closing_time(text: str, zone: str | None = None) -> datetime:
+    """A poll's closing time as `/poll create` reads it: the shared parser, then the poll's limits."""
+    return rules.check_closing_time(parse_when(text, now=NOW, zone=parse_zone(zone)), NOW)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -155,7 +161,13 @@ def test_options_may_be_one_per_line():
     ],
 )
 def test_closing_times_are_read(text, expected):
-    assert rules.parse_closing_time(text, NOW) == expected
+    assert _closing_time(text) == expected
+
+
+def test_closing_time_is_read_in_the_organizers_time_zone():
+    # 17:00 in Chicago on 1 December (standard time, UTC-6) is 23:00 UTC.
+    assert _closing_time("2026-12-01 17:00", "CT") == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    assert _closing_time("12/01/2026 5pm", "America/New_York") == datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -168,8 +180,8 @@ def test_closing_times_are_read(text, expected):
     ],
 )
 def test_bad_closing_times_are_refused(text, message):
-    with pytest.raises(rules.PollRuleError, match=message):
-        rules.parse_closing_time(text, NOW)
+    with pytest.raises((TimeError, rules.PollRuleError), match=message):
+        _closing_time(text)
 
 
 def test_ballot_checks_follow_the_poll_kind():
