@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import random
 import secrets
 from collections.abc import Sequence
@@ -26,10 +27,12 @@ from typing import Any
 from sqlalchemy import JSON, Index, UniqueConstraint, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
+
+log = logging.getLogger(__name__)
 
 OPEN, CLOSED = "open", "closed"
 QUESTION_MAX = 200
@@ -408,3 +411,30 @@ async def _unlink_ballots(session: AsyncSession, poll_id: int) -> None:
 
 async def mark_announced(session: AsyncSession, poll_id: int, now: datetime) -> None:
     await session.execute(update(Poll).where(col(Poll.id) == poll_id).values(announced_at=now))
+
+
+async def scrub_deleted_ballots(engine: AsyncEngine) -> None:
+    """Remove the old copies of deleted ballots (and seals) that the database keeps in its files.
+
+    SQLite: with `secure_delete` on (db/engine.py) deleted rows are zeroed in their pages, but the write-ahead
+    log still holds the pages as they were until a checkpoint copies the new ones over; TRUNCATE empties it.
+    PostgreSQL: a DELETE or UPDATE leaves the old row versions in the table's pages until VACUUM; a plain
+    VACUUM only marks them reusable, VACUUM FULL rewrites both tables (and their indexes) into new files.
+    """
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None  # a live pooled connection always has its driver connection
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _pages, _moved = await cursor.fetchone()
+            await cursor.close()
+            if busy:
+                log.warning(
+                    "Could not truncate the SQLite WAL after closing a secret poll (readers were busy)"
+                )
+            return
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        # VACUUM FULL locks the tables while it rewrites them; give up rather than queue behind a long reader.
+        await autocommit.exec_driver_sql("SET lock_timeout = '5s'")
+        await autocommit.exec_driver_sql("VACUUM (FULL) poll_ballot, poll")

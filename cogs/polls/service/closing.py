@@ -55,22 +55,12 @@ async def _close(app: App, poll_id: int, closed_by: int | None) -> ClosedPoll | 
 
 
 async def scrub_deleted_ballots(app: App) -> None:
-    """Push the unlinked ballots out of SQLite's write-ahead log, so no old page in it names a voter.
-
-    With `secure_delete` on (db/engine.py) the deleted rows are zeroed in the pages themselves; the WAL still
-    holds the pages as they were until a checkpoint copies the new ones over and truncates it.
-    """
-    if app.database.dialect != "sqlite":
-        return
-    async with app.database.engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None  # a live pooled connection always has its driver connection
-        cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        busy, _pages, _moved = await cursor.fetchone()
-        await cursor.close()
-    if busy:
-        log.warning("Could not truncate the SQLite WAL after closing a secret poll (readers were busy)")
+    """Make the unlinked ballots of a closed secret poll unrecoverable from the database's files."""
+    try:
+        await store.scrub_deleted_ballots(app.database.engine)
+    except Exception:
+        # The poll is closed and its ballots unlinked in the live data either way; say so and carry on.
+        log.warning("Could not scrub the deleted secret ballots from the database files", exc_info=True)
 
 
 async def announced(app: App, *, poll_id: int) -> None:
