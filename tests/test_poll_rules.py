@@ -54,6 +54,23 @@ def test_runoff_tie_for_last_eliminates_fewer_first_preferences():
     assert result.winner == B
 
 
+def test_runoff_says_which_part_of_the_tie_rule_decided():
+    fewer_first = tally.instant_runoff(4, [[A]] * 4 + [[B]] * 3 + [[C, B]] * 2 + [[D, C, B]])
+    listed_last = tally.instant_runoff(2, [[A], [B]])
+
+    assert fewer_first.rounds[0].tie_reason is None
+    assert fewer_first.rounds[1].tie_reason == tally.FEWER_FIRST_PREFERENCES
+    assert listed_last.rounds[0].tie_reason == tally.LISTED_LAST
+
+
+def test_ranked_outcome_keeps_the_first_preferences_for_the_bars():
+    outcome = tally.outcome("ranked", 3, [[A]] * 4 + [[B, A]] * 3 + [[C, B]] * 2)
+
+    assert outcome.first_preferences == [4, 3, 2]
+    assert outcome.counts == [4, 5, 0]
+    assert tally.outcome("single", 2, [[A], [A], [B]]).first_preferences == [2, 1]
+
+
 def test_runoff_full_tie_eliminates_the_option_listed_last():
     result = tally.instant_runoff(2, [[A], [B]])
 

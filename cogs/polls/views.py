@@ -98,10 +98,12 @@ def poll_embed(poll: PollInfo, outcome: tally.Outcome | None = None) -> discord.
 def option_lines(poll: PollInfo, outcome: tally.Outcome | None) -> str:
     if outcome is None:
         return "\n".join(f"**{index + 1}.** {option_text(poll, index)}" for index in range(len(poll.options)))
-    most = max(outcome.counts, default=0)
-    total = sum(outcome.counts)
-    lines = []
-    for index, count in enumerate(outcome.counts):
+    # A ranked poll's bars are its first preferences: the final round alone hides how members ranked.
+    counts = outcome.first_preferences
+    most = max(counts, default=0)
+    total = sum(counts)
+    lines = ["*First preferences; the instant-runoff rounds are below.*"] if poll.kind == "ranked" else []
+    for index, count in enumerate(counts):
         mark = " ✅" if not poll.is_open and index in outcome.winners and outcome.quorum_met else ""
         lines.append(
             f"**{index + 1}.** {option_text(poll, index)}{mark}\n"
@@ -141,16 +143,26 @@ def rounds_text(poll: PollInfo, outcome: tally.Outcome) -> str:
         if round_.eliminated is not None:
             line += f" → out: {option_text(poll, round_.eliminated)}"
             if round_.tie_broken:
-                line += " (tie rule)"
+                line += f" ({tie_explanation(round_)})"
         lines.append(line)
     return "\n".join(lines)
+
+
+def tie_explanation(round_: tally.Round) -> str:
+    """Why the tie rule took this option out, in words."""
+    if round_.tie_reason == tally.LISTED_LAST:
+        return "tied for last, also on first preferences: the tie rule takes out the option listed last"
+    return "tied for last: the tie rule takes out the option with fewer first-preference votes"
 
 
 def vote_answer(result: VoteResult) -> str:
     """What a member is told after voting: their ballot, until when they can change it, and secrecy."""
     poll = result.poll
-    verb = "changed to" if result.changed else "recorded"
-    lines = [f"Your vote is {verb}: {choices_text(poll, result.choices)}."]
+    if result.unchanged:
+        lines = [f"Your vote is unchanged: {choices_text(poll, result.choices)} (the same as before)."]
+    else:
+        verb = "changed to" if result.changed else "recorded"
+        lines = [f"Your vote is {verb}: {choices_text(poll, result.choices)}."]
     if result.replaced_department:
         lines.append("It replaces the ballot your health department had cast earlier.")
     lines.append(f"You can change it until the poll closes {discord.utils.format_dt(poll.closes_at, 'R')}.")
