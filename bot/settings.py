@@ -30,6 +30,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    # Days a departed member's profile is kept (in case they come back) before the scheduler deletes it.
+    departed_retention_days: int = 90
     # Seals each secret poll's key (see db/polls.py); kept out of the database so a copy of it cannot
     # re-link ballots to voters. Unset: secret polls are refused.
     ballot_secret: str | None = None
@@ -67,6 +69,7 @@ class Settings:
             database_url=parse_database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             dev_guild_id=_parse_int(environ, "DEV_GUILD_ID"),
             log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
+            departed_retention_days=_parse_int(environ, "DEPARTED_RETENTION_DAYS") or 90,
             ballot_secret=_parse_ballot_secret(environ.get("BALLOT_SECRET") or ""),
         )
 

@@ -31,6 +31,12 @@ pytest_plugins = ["tests.contract_plugin"]
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # The server secret that seals secret polls' keys (BALLOT_SECRET); any 32+ characters do for tests.
 TEST_BALLOT_SECRET = "test-ballot-secret-0123456789abcdef"
+# TEST_BACKEND=postgresql runs the whole suite, SimCord worlds included, on the PostgreSQL server at
+# TEST_DATABASE_URL; the database-layer tests run on both backends whatever it says.
+BOT_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+# Below the scheduler's shortest nap (a minute): SimCord lets a timer shorter than this fire in real time
+# during a settle, which would make a test wait out a retry delay on the wall clock.
+SETTLE_TIMEOUT = 30.0
 
 
 def _sqlite_url(path: Path) -> str:
@@ -151,9 +157,26 @@ def no_logged_bugs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixt
     assert not errors, [f"{record.name}: {record.getMessage()}" for record in errors]
 
 
+@pytest_asyncio.fixture
+async def bot_database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
+    """Where the bot under test keeps its data: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if BOT_BACKEND != "postgresql":
+        yield sqlite_url
+        return
+    if not POSTGRES_URL:
+        raise pytest.UsageError("TEST_BACKEND=postgresql needs TEST_DATABASE_URL")
+    template = request.getfixturevalue("postgres_template")
+    name = f"coalition_b_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def bot_settings(sqlite_url: str) -> Settings:
-    return Settings(discord_token=None, database_url=sqlite_url, ballot_secret=TEST_BALLOT_SECRET)
+def bot_settings(bot_database_url: str) -> Settings:
+    return Settings(discord_token=None, database_url=bot_database_url, ballot_secret=TEST_BALLOT_SECRET)
 
 
 @pytest_asyncio.fixture
@@ -185,7 +208,10 @@ async def simcord_env(simcord_bot: CoalitionBot, request: pytest.FixtureRequest)
     input) are part of the product and answered on purpose, so only the others fail the test.
     """
     marker = request.node.get_closest_marker("simcord")
-    env = Env(simcord_bot, **(marker.kwargs if marker else {}))
+    # SimCord's settle limit is real time: generous, so that a busy machine never fails a test that a hang
+    # (which never settles at all) still fails.
+    options = {"settle_timeout": SETTLE_TIMEOUT, **(marker.kwargs if marker else {})}
+    env = Env(simcord_bot, **options)
     await env.start()
     try:
         yield env
