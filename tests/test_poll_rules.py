@@ -158,6 +158,33 @@ def test_bad_options_are_refused(text, message):
         rules.parse_options(text)
 
 
+def test_invisible_and_direction_characters_never_reach_the_poll():
+    options = rules.parse_options("Parks\u202e | \u200bTransit\u2066 | Hou\u00adsing")
+
+    assert options == ["Parks", "Transit", "Housing"]
+    assert rules.clean_question("Which \u202efirst?\u200f") == "Which first?"
+    # Emoji built with the zero-width joiner keep it.
+    assert rules.parse_options("\U0001f468\u200d\U0001f469\u200d\U0001f467 | B")[0].count("\u200d") == 2
+
+
+@pytest.mark.parametrize("text", ["Yes | Y\u200bes", "Yes | \u202eYES", "Yes | Ｙｅｓ", "Yes | Yes\u2060"])
+def test_options_differing_only_by_invisible_characters_are_duplicates(text):
+    with pytest.raises(rules.PollRuleError, match="listed twice"):
+        rules.parse_options(text)
+
+
+@pytest.mark.parametrize("text", ["Yes | \u200b\u200b | No", "Yes | \u3164 | No", "\u202e | No"])
+def test_an_option_of_invisible_characters_only_is_empty(text):
+    with pytest.raises(rules.PollRuleError, match="empty"):
+        rules.parse_options(text)
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\u202e \u2066", "\u3164"])
+def test_a_question_of_invisible_characters_only_is_refused(text):
+    with pytest.raises(rules.PollRuleError, match="question is empty"):
+        rules.clean_question(text)
+
+
 def test_options_may_be_one_per_line():
     assert rules.parse_options("Parks\nTransit\nHousing\n") == ["Parks", "Transit", "Housing"]
 

@@ -29,6 +29,7 @@ def draft_poll(
 ) -> PollDraft:
     """Check an organizer's poll request against every rule, or say what to change."""
     try:
+        question = rules.clean_question(question)
         labels = rules.parse_options(options)
         rules.check_closing_time(closes_at, now)
     except rules.PollRuleError as error:
@@ -47,7 +48,7 @@ def draft_poll(
     if secret and not ballot_secret:
         raise UserFacingError(NO_SECRET)
     return PollDraft(
-        question=question.strip(),
+        question=question,
         options=tuple(labels),
         kind=kind,
         max_choices=limit,
