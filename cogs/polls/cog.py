@@ -52,6 +52,7 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
 
     async def cog_load(self) -> None:
         self.bot.scheduler.register(service.CLOSE_JOB, self.run_close_job)
+        self.bot.scheduler.register(service.REFRESH_JOB, self.run_refresh_job)
         self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
         if not self.ballot_secret:
             waiting = await service.open_secret_polls(self.bot.app)
@@ -295,13 +296,26 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
                 choices=choices,
                 ballot_secret=self.ballot_secret,
             )
-            text = views.vote_answer(result)
-            if edit:
-                await interaction.response.edit_message(content=text, view=None)
-            else:
-                await interaction.response.send_message(text, ephemeral=True)
+            await self._answer_vote(interaction, views.vote_answer(result), edit=edit)
             if result.poll.live_results:
                 self.edits.request(poll_id, lambda: self._edit_live_message(poll_id, guild_id))
+
+    async def _answer_vote(self, interaction: discord.Interaction, text: str, *, edit: bool) -> None:
+        """Tell the member their vote is stored; a refused answer is tried once more, never turned into an apology."""
+        for attempt in range(2):
+            try:
+                if edit:
+                    await interaction.response.edit_message(content=text, view=None)
+                else:
+                    await interaction.response.send_message(text, ephemeral=True)
+                return
+            except discord.NotFound:
+                break  # the interaction expired: nothing can reach the member through it any more
+            except discord.HTTPException:
+                if attempt:
+                    break
+        # The ballot is stored and the live counts still follow; only the confirmation could not be shown.
+        log.warning("Vote of user %s stored, but its answer could not be sent", interaction.user.id)
 
     async def show_ranking(
         self, interaction: discord.Interaction, poll_id: int, picks: Sequence[int], *, first: bool = False
@@ -331,8 +345,16 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
             return
         try:
             await message.edit(embed=views.poll_embed(shown.poll, shown.outcome))
+        except (discord.NotFound, discord.Forbidden):
+            log.info("The message of poll %s is gone or out of reach; live results not refreshed", poll_id)
         except discord.HTTPException:
-            log.warning("Could not refresh live results of poll %s", poll_id, exc_info=True)
+            # Refused for now (a 500, a rate limit): redraw again soon rather than wait for the next vote.
+            retry_at = await service.schedule_live_refresh(self.bot.app, guild_id=guild_id, poll_id=poll_id)
+            log.warning("Could not refresh live results of poll %s; trying again at %s", poll_id, retry_at)
+
+    async def run_refresh_job(self, job: ScheduledJob) -> None:
+        if job.guild_id is not None:
+            await self._edit_live_message(int(job.payload.get("poll_id", 0)), job.guild_id)
 
     # ------------------------------------------------------------------------- closing
 

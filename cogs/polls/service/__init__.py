@@ -24,6 +24,7 @@ from cogs.polls.service.reading import (
 from cogs.polls.service.results import (
     CLOSE_JOB,
     NO_SECRET,
+    REFRESH_JOB,
     SECRET_LOST,
     ClosedPoll,
     PollDraft,
@@ -36,11 +37,12 @@ from cogs.polls.service.results import (
     close_key,
     voter_of,
 )
-from cogs.polls.service.voting import ranking_step, vote
+from cogs.polls.service.voting import ranking_step, schedule_live_refresh, vote
 
 __all__ = [
     "CLOSE_JOB",
     "NO_SECRET",
+    "REFRESH_JOB",
     "SECRET_LOST",
     "ClosedPoll",
     "PollDraft",
@@ -66,6 +68,7 @@ __all__ = [
     "publish_poll",
     "ranking_step",
     "retry_announcement",
+    "schedule_live_refresh",
     "scrub_deleted_ballots",
     "vote",
     "voter_of",

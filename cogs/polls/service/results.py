@@ -10,6 +10,7 @@ from cogs.polls import tally
 from db.polls import Poll, StoredBallot
 
 CLOSE_JOB = "poll.close"
+REFRESH_JOB = "poll.refresh"
 NO_SECRET = (
     "Secret ballots need the BALLOT_SECRET setting, which whoever runs this bot has not set, so I did not "
     "create the poll. Ask them to set it (README, Configuration), or create a named poll with `secret: False`."
@@ -22,6 +23,10 @@ SECRET_LOST = (
 
 def close_key(poll_id: int) -> str:
     return f"poll.close:{poll_id}"
+
+
+def refresh_prefix(poll_id: int) -> str:
+    return f"poll.refresh:{poll_id}:"
 
 
 def stamp(moment: datetime, style: str) -> str:

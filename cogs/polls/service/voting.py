@@ -11,9 +11,19 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserFacingError
+from bot.scheduler import RETRY_DELAYS
 from bot.usecases import App
 from cogs.polls import rules
-from cogs.polls.service.results import SECRET_LOST, RankingStep, Voter, VoteResult, poll_info, stamp
+from cogs.polls.service.results import (
+    REFRESH_JOB,
+    SECRET_LOST,
+    RankingStep,
+    Voter,
+    VoteResult,
+    poll_info,
+    refresh_prefix,
+    stamp,
+)
 from db import members
 from db import polls as store
 from db.polls import Poll
@@ -152,3 +162,13 @@ async def ranking_step(
     if len(set(picks)) != len(picks) or any(not 0 <= index < len(info.options) for index in picks):
         raise UserFacingError("That ranking does not match this poll. Please start again from the poll.")
     return RankingStep(info, tuple(picks), tuple(current) if current is not None else None)
+
+
+async def schedule_live_refresh(app: App, *, guild_id: int, poll_id: int) -> datetime:
+    """Redraw a live poll's counts again soon, after Discord refused an edit (one pending retry per poll)."""
+    async with app.work() as work:
+        due_at = work.now + RETRY_DELAYS[0]
+        await work.cancel_jobs(refresh_prefix(poll_id))
+        key = f"{refresh_prefix(poll_id)}{int(due_at.timestamp())}"
+        await work.schedule(REFRESH_JOB, key, due_at, payload={"poll_id": poll_id}, guild_id=guild_id)
+    return due_at
