@@ -167,7 +167,9 @@ def test_invisible_and_direction_characters_never_reach_the_poll():
     assert rules.parse_options("\U0001f468\u200d\U0001f469\u200d\U0001f467 | B")[0].count("\u200d") == 2
 
 
-@pytest.mark.parametrize("text", ["Yes | Y\u200bes", "Yes | \u202eYES", "Yes | \uff39\uff45\uff53", "Yes | Yes\u2060"])
+@pytest.mark.parametrize(
+    "text", ["Yes | Y\u200bes", "Yes | \u202eYES", "Yes | \uff39\uff45\uff53", "Yes | Yes\u2060"]
+)
 def test_options_differing_only_by_invisible_characters_are_duplicates(text):
     with pytest.raises(rules.PollRuleError, match="listed twice"):
         rules.parse_options(text)
