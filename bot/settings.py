@@ -34,6 +34,9 @@ class Settings:
     log_level: str = "INFO"
     # Days a departed member's profile is kept (in case they come back) before the scheduler deletes it.
     departed_retention_days: int = 90
+    # Seals each secret poll's key (see db/polls.py); kept out of the database so a copy of it cannot
+    # re-link ballots to voters. Unset: secret polls are refused.
+    ballot_secret: str | None = None
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
@@ -69,6 +72,7 @@ class Settings:
             dev_guild_id=_parse_int(environ, "DEV_GUILD_ID"),
             log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
             departed_retention_days=_parse_int(environ, "DEPARTED_RETENTION_DAYS") or 90,
+            ballot_secret=_parse_ballot_secret(environ.get("BALLOT_SECRET") or ""),
         )
 
 
@@ -120,3 +124,18 @@ def _parse_log_level(raw: str) -> str:
     if level not in logging.getLevelNamesMapping():
         raise SettingsError(f"LOG_LEVEL {raw[:20]!r} is not a level; use DEBUG, INFO, WARNING or ERROR.")
     return level
+
+
+BALLOT_SECRET_MIN = 32
+
+
+def _parse_ballot_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if not secret:
+        return None
+    if len(secret) < BALLOT_SECRET_MIN:
+        raise SettingsError(
+            f"BALLOT_SECRET must be at least {BALLOT_SECRET_MIN} characters; make one with "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`.'
+        )
+    return secret
