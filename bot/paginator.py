@@ -78,8 +78,9 @@ def pager(source: str, key: int, page: Page) -> discord.ui.View:
     """The arrows for a page (an empty view when the list fits on one page, which clears old arrows)."""
     view = discord.ui.View(timeout=None)
     if page.count > 1:
-        view.add_item(PageArrow(source, key, page.number - 1, "prev", disabled=page.number <= 0))
-        view.add_item(PageArrow(source, key, page.number + 1, "next", disabled=page.number >= page.count - 1))
+        previous, following = max(page.number - 1, 0), min(page.number + 1, page.count - 1)
+        view.add_item(PageArrow(source, key, previous, "prev", disabled=page.number <= 0))
+        view.add_item(PageArrow(source, key, following, "next", disabled=page.number >= page.count - 1))
     return view
 
 
