@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import discord
 
-from db.guilds import CHANNEL_PURPOSES, ROLE_PURPOSES, GuildConfig
+from cogs.setup.service import GuildSettings
+from db.guilds import CHANNEL_PURPOSES, ROLE_PURPOSES
 
 # What the bot needs in each configured channel.
 CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "attach_files")
@@ -20,7 +21,7 @@ class Finding:
 
 def diagnose(
     guild: discord.Guild,
-    config: GuildConfig,
+    config: GuildSettings,
     *,
     members_intent: bool,
     managed_role_ids: set[int] | None = None,
@@ -64,18 +65,19 @@ def diagnose(
                     f"Channel settings → Permissions → my role → allow {', '.join(missing)}.",
                 )
             )
-    role_ids = {purpose: config.role_id(purpose) for purpose in ROLE_PURPOSES}
-    for purpose, role_id in role_ids.items():
+    for role_purpose in ROLE_PURPOSES:
+        role_id = config.role_id(role_purpose)
         if role_id is None:
             continue
         role = guild.get_role(role_id)
         if role is None:
             findings.append(
                 Finding(
-                    f"The {purpose} role no longer exists.", f"Pick another with `/setup role {purpose}`."
+                    f"The {role_purpose} role no longer exists.",
+                    f"Pick another with `/setup role {role_purpose}`.",
                 )
             )
-        elif purpose == "member" and role >= me.top_role:
+        elif role_purpose == "member" and role >= me.top_role:
             findings.append(_above_me(role, me))
     for role_id in sorted(managed_role_ids or ()):
         role = guild.get_role(role_id)
