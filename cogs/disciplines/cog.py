@@ -247,8 +247,28 @@ class DisciplinesCog(
             said += f" Its role <@&{deleted.role_id}> is still there; delete it in Server Settings if nobody needs it."
         await interaction.response.send_message(said, ephemeral=True)
 
+    @app_commands.command(name="map")
+    @app_commands.describe(name="The discipline", role="The existing role members who tag it should get")
+    @organizer_only()
+    async def map_role(self, interaction: discord.Interaction, name: str, role: discord.Role) -> None:
+        """Hand out an existing role for a discipline instead of one the bot creates."""
+        guild = _guild(interaction)
+        config = await self.bot.guild_config(guild.id)
+        problem = role_tools.mapping_problem(guild, role, {config.member_role_id, config.organizer_role_id})
+        if problem:
+            raise UserFacingError(problem)
+        mapped = await service.map_role(
+            self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, name=name, role_id=role.id
+        )
+        await interaction.response.send_message(
+            f"Members who tag **{safe(mapped.discipline.name)}** now get {role.mention}. Those who tagged it "
+            "before keep the role they have.",
+            ephemeral=True,
+        )
+
     @rename.autocomplete("name")
     @delete.autocomplete("name")
+    @map_role.autocomplete("name")
     async def organizer_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

@@ -126,30 +126,6 @@ async def _ensure_discipline_role(
     role = guild.get_role(role_id) if role_id is not None else None
     if role is not None:
         return role, None
-    config = await bot.guild_config(guild.id)
-    configured = {config.member_role_id, config.organizer_role_id}
-    # Only a plain role is adopted: a staff role that happens to share a discipline's name ("Leadership")
-    # must never be handed to whoever tags that discipline.
-    role = discord.utils.find(
-        lambda r: (
-            r.name.casefold() == discipline.name.casefold()
-            and not r.managed
-            and not r.is_default()
-            and r.id not in configured
-            and not carries_powers(r)
-        ),
-        guild.roles,
-    )
-    if role is not None:
-        adopted = await service.record_created_role(
-            bot.app, guild_id=guild.id, discipline_id=discipline.id or 0, role_id=role.id
-        )
-        if not adopted:
-            return (
-                None,
-                f"The role **{role.name}** already belongs to another discipline; rename one of them.",
-            )
-        return role, None
     if not guild.me.guild_permissions.manage_roles:
         return None, (
             f"I need the **Manage Roles** permission to create the role for **{discipline.name}**. Fix: "
