@@ -14,7 +14,7 @@ from bot.core import CoalitionBot
 from bot.replies import truncate
 from bot.ui import CoalitionModal
 from cogs.setup import service
-from cogs.setup.diagnosis import diagnose
+from cogs.setup.diagnosis import Finding, diagnose
 from db.guilds import CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
 
 log = logging.getLogger(__name__)
@@ -184,24 +184,31 @@ class SetupCog(
             members_intent=self.bot.intents.members,
             managed_role_ids=set(inputs.discipline_role_ids),
         )
-        if not findings:
-            embed = discord.Embed(
-                title="All clear",
-                description="I can post where I should and give the roles I should.",
-                colour=discord.Colour.green(),
-            )
-        else:
-            embed = discord.Embed(
-                title=f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found",
-                colour=discord.Colour.orange(),
-            )
-            for finding in findings[:25]:
-                embed.add_field(
-                    name=truncate(finding.problem, 256),
-                    value=truncate(f"Fix: {finding.fix}", 1024),
-                    inline=False,
-                )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=check_embed(findings), ephemeral=True)
+
+
+def check_embed(findings: list[Finding]) -> discord.Embed:
+    """Problems first (the title counts them), then advice; "All clear" when nothing stops the bot."""
+    problems = [finding for finding in findings if not finding.advice]
+    if not problems:
+        embed = discord.Embed(
+            title="All clear",
+            description="I can post where I should and give the roles I should."
+            + (" A few things are worth a look:" if findings else ""),
+            colour=discord.Colour.green(),
+        )
+    else:
+        embed = discord.Embed(
+            title=f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found",
+            colour=discord.Colour.orange(),
+        )
+    for finding in findings[:25]:
+        embed.add_field(
+            name=truncate(("Worth a look: " if finding.advice else "") + finding.problem, 256),
+            value=truncate(f"Fix: {finding.fix}", 1024),
+            inline=False,
+        )
+    return embed
 
 
 def _guild(interaction: discord.Interaction) -> discord.Guild:
