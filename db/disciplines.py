@@ -63,6 +63,19 @@ class MemberDiscipline(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class DisciplinePanel(SQLModel, table=True):
+    """A discipline panel posted in a channel, kept so that catalog edits can redraw it."""
+
+    __tablename__ = "discipline_panel"
+    __table_args__ = (UniqueConstraint("message_id", name="uq_discipline_panel_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = Field(sa_type=Snowflake, index=True)
+    channel_id: int = Field(sa_type=Snowflake)
+    message_id: int = Field(sa_type=Snowflake)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 def slugify(name: str) -> str:
     """The comparison key of a discipline name: lower-case words joined by hyphens."""
     return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
@@ -308,3 +321,36 @@ async def directory_page(
         .limit(limit)
     )
     return list(rows), total
+
+
+# ------------------------------------------------------------------ posted panels
+
+
+async def add_panel(
+    session: AsyncSession, guild_id: int, channel_id: int, message_id: int, now: datetime
+) -> None:
+    session.add(
+        DisciplinePanel(guild_id=guild_id, channel_id=channel_id, message_id=message_id, created_at=now)
+    )
+    await session.flush()
+
+
+async def list_panels(session: AsyncSession, guild_id: int) -> list[DisciplinePanel]:
+    rows = await session.scalars(
+        select(DisciplinePanel)
+        .where(col(DisciplinePanel.guild_id) == guild_id)
+        .order_by(col(DisciplinePanel.id))
+    )
+    return list(rows)
+
+
+async def remove_panels(session: AsyncSession, guild_id: int, message_ids: set[int]) -> int:
+    """Forget panels whose message or channel is gone."""
+    if not message_ids:
+        return 0
+    result = await session.execute(
+        delete(DisciplinePanel).where(
+            col(DisciplinePanel.guild_id) == guild_id, col(DisciplinePanel.message_id).in_(message_ids)
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -82,6 +82,27 @@ class DisciplinesCog(
             await role_tools.tell_organizers(self.bot, guild.id, member, problems)
         return problems
 
+    async def redraw_panels(self, guild: discord.Guild) -> None:
+        """Redraw every panel posted in the guild with the catalog as it is now; forget deleted ones."""
+        panels, entries = await service.posted_panels(self.bot.app, guild.id)
+        gone: set[int] = set()
+        for panel in panels:
+            channel = guild.get_channel(panel.channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                gone.add(panel.message_id)
+                continue
+            try:
+                await channel.get_partial_message(panel.message_id).edit(
+                    **views.panel_message(guild.id, entries)
+                )
+            except discord.NotFound:
+                gone.add(panel.message_id)
+            except discord.HTTPException:
+                # Left as it was: the next catalog edit, or a member's pick on it, redraws it again.
+                log.warning("Could not redraw the discipline panel %s", panel.message_id, exc_info=True)
+        if gone:
+            await service.forget_panels(self.bot.app, guild_id=guild.id, message_ids=gone)
+
     # -------------------------------------------------------------------------------- members
 
     @app_commands.command(name="add")
@@ -212,6 +233,7 @@ class DisciplinesCog(
                 "instead, run `/discipline map` with it."
             )
         await interaction.followup.send(said, ephemeral=True)
+        await self.redraw_panels(guild)
 
     @app_commands.command(name="rename")
     @app_commands.describe(name="The discipline to rename", new_name="Its new name")
@@ -232,6 +254,7 @@ class DisciplinesCog(
                 log.warning("Could not rename role %s", role.id, exc_info=True)
                 said += " I could not rename its role; rename it in Server Settings."
         await interaction.response.send_message(said, ephemeral=True)
+        await self.redraw_panels(guild)
 
     @app_commands.command(name="delete")
     @app_commands.describe(name="The discipline to delete")
@@ -246,6 +269,7 @@ class DisciplinesCog(
         if deleted.role_id and guild.get_role(deleted.role_id):
             said += f" Its role <@&{deleted.role_id}> is still there; delete it in Server Settings if nobody needs it."
         await interaction.response.send_message(said, ephemeral=True)
+        await self.redraw_panels(guild)
 
     @app_commands.command(name="map")
     @app_commands.describe(name="The discipline", role="The existing role members who tag it should get")

@@ -347,4 +347,23 @@ async def record_panel(
 ) -> None:
     """Remember a posted panel (so catalog edits can redraw it) and audit the posting."""
     async with app.work() as work:
+        await catalog.add_panel(work.session, guild_id, channel_id, message_id, work.now)
         await work.audit(guild_id, actor_id, "discipline.panel", f"#{channel_name}")
+
+
+async def posted_panels(
+    app: App, guild_id: int
+) -> tuple[tuple[PostedPanel, ...], tuple[DisciplineEntry, ...]]:
+    """The panels posted in this guild and the catalog they should show now."""
+    async with app.work() as work:
+        panels = tuple(
+            PostedPanel(channel_id=row.channel_id, message_id=row.message_id)
+            for row in await catalog.list_panels(work.session, guild_id)
+        )
+        return panels, tuple(_entry(row) for row in await _seeded(work, guild_id))
+
+
+async def forget_panels(app: App, *, guild_id: int, message_ids: set[int]) -> int:
+    """Stop redrawing panels whose message or channel was deleted."""
+    async with app.work() as work:
+        return await catalog.remove_panels(work.session, guild_id, message_ids)
