@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import discord
 
+from db.guilds import GuildConfig
+
 CODE = "Assume good faith. Keep shared data de-identified. No harassment of any kind."
 
 
@@ -99,3 +101,39 @@ async def test_check_is_quiet_about_talking_once_only_members_can_talk(coalition
     _, fields = await check_fields(coalition)
 
     assert not any("@everyone can already talk" in name for name in fields)
+
+
+# ------------------------------------------------------------------ issue 12: an announcement channel
+
+
+async def test_organizer_names_an_announcement_channel(coalition):
+    news = coalition.guild.create_news_channel("coalition-news")
+
+    result = await coalition.organizer.slash(
+        coalition.general, "setup channel", purpose="announcements", channel=news
+    )
+
+    assert f"The announcements channel is now <#{news.id}>" in result.response.content
+    async with coalition.bot.database.session() as session:
+        stored = await session.get(GuildConfig, coalition.guild.id)
+    assert stored.announcements_channel_id == news.id
+    shown = await coalition.organizer.slash(coalition.general, "setup show")
+    channels = next(f.value for f in shown.response.embeds[0].fields if f.name == "Channels")
+    assert f"**announcements**: <#{news.id}>" in channels
+
+
+async def test_a_plain_channel_is_refused_as_the_announcement_channel(coalition):
+    result = await coalition.organizer.slash(
+        coalition.general, "setup channel", purpose="announcements", channel=coalition.general
+    )
+
+    assert "is not an announcement channel" in result.response.content
+    async with coalition.bot.database.session() as session:
+        stored = await session.get(GuildConfig, coalition.guild.id)
+    assert stored.announcements_channel_id is None
+
+
+async def test_check_does_not_ask_for_the_optional_announcement_channel(coalition):
+    _, fields = await check_fields(coalition)
+
+    assert not any("announcements" in name for name in fields)

@@ -15,11 +15,11 @@ from bot.replies import truncate
 from bot.ui import CoalitionModal
 from cogs.setup import service
 from cogs.setup.diagnosis import Finding, diagnose
-from db.guilds import CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
+from db.guilds import ALL_CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
 
 log = logging.getLogger(__name__)
 
-ChannelChoice = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit"]
+ChannelChoice = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit", "announcements"]
 RoleChoice = Literal["member", "organizer"]
 
 
@@ -68,7 +68,7 @@ class SetupCog(
         config = await service.settings(self.bot.app, _guild(interaction).id)
         embed = discord.Embed(title="Coalition bot settings", colour=discord.Colour.blurple())
         channels = "\n".join(
-            f"**{purpose}**: {_mention(config.channel_id(purpose), '#')}" for purpose in CHANNEL_PURPOSES
+            f"**{purpose}**: {_mention(config.channel_id(purpose), '#')}" for purpose in ALL_CHANNEL_PURPOSES
         )
         roles = "\n".join(
             f"**{purpose}**: {_mention(config.role_id(purpose), '@&')}" for purpose in ROLE_PURPOSES
@@ -93,16 +93,12 @@ class SetupCog(
         purpose: ChannelChoice,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        """Choose the channel the bot uses for welcomes, introductions, campaigns, polls, review or audit."""
+        """Choose where the bot posts welcomes, introductions, campaigns, polls, reviews, audit, announcements."""
         guild = _guild(interaction)
         if channel is not None:
-            permissions = channel.permissions_for(guild.me)
-            if not (permissions.view_channel and permissions.send_messages):
-                await interaction.response.send_message(
-                    f"I cannot post in {channel.mention}. Give my role View Channel and Send Messages there, "
-                    "then run this again.",
-                    ephemeral=True,
-                )
+            refusal = channel_refusal(guild, purpose, channel)
+            if refusal is not None:
+                await interaction.response.send_message(refusal, ephemeral=True)
                 return
         said = await service.set_channel(
             self.bot.app,
@@ -185,6 +181,23 @@ class SetupCog(
             managed_role_ids=set(inputs.discipline_role_ids),
         )
         await interaction.response.send_message(embed=check_embed(findings), ephemeral=True)
+
+
+def channel_refusal(guild: discord.Guild, purpose: ChannelChoice, channel: discord.TextChannel) -> str | None:
+    """Why this channel cannot serve the purpose, as a fix; None when it can."""
+    permissions = channel.permissions_for(guild.me)
+    if not (permissions.view_channel and permissions.send_messages):
+        return (
+            f"I cannot post in {channel.mention}. Give my role View Channel and Send Messages there, "
+            "then run this again."
+        )
+    if purpose == "announcements" and not channel.is_news():
+        return (
+            f"{channel.mention} is not an announcement channel, so servers that follow it would receive nothing. "
+            "Make it one (Channel settings → Overview → Announcement Channel, in a Community server), or pick "
+            "an announcement channel."
+        )
+    return None
 
 
 def check_embed(findings: list[Finding]) -> discord.Embed:

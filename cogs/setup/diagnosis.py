@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import discord
 
 from cogs.setup.service import GuildSettings
-from db.guilds import CHANNEL_PURPOSES, ROLE_PURPOSES
+from db.guilds import ALL_CHANNEL_PURPOSES, CHANNEL_PURPOSES, ROLE_PURPOSES
 
 # What the bot needs in each configured channel.
 CHANNEL_NEEDS = ("view_channel", "send_messages", "embed_links", "attach_files")
@@ -75,7 +75,7 @@ def _permissions(guild: discord.Guild, members_intent: bool) -> list[Finding]:
 
 def _channels(guild: discord.Guild, config: GuildSettings) -> list[Finding]:
     findings: list[Finding] = []
-    for purpose in CHANNEL_PURPOSES:
+    for purpose in ALL_CHANNEL_PURPOSES:
         channel_id = config.channel_id(purpose)
         if channel_id is None:
             continue
@@ -95,6 +95,15 @@ def _channels(guild: discord.Guild, config: GuildSettings) -> list[Finding]:
                 Finding(
                     f"I cannot post properly in #{channel.name} (the {purpose} channel): missing {', '.join(missing)}.",
                     f"Channel settings → Permissions → my role → allow {', '.join(missing)}.",
+                )
+            )
+        if purpose == "announcements" and isinstance(channel, discord.TextChannel) and not channel.is_news():
+            findings.append(
+                Finding(
+                    f"#{channel.name} (the announcements channel) is no longer an announcement channel, so "
+                    "campaign calls posted there reach no following server.",
+                    "Make it an announcement channel again, or pick one with `/setup channel purpose:announcements`.",
+                    advice=True,
                 )
             )
     return findings

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from bot.usecases import App
 from db import disciplines, guilds
-from db.guilds import CHANNEL_PURPOSES, ROLE_PURPOSES, ChannelPurpose, GuildConfig, RolePurpose
+from db.guilds import ALL_CHANNEL_PURPOSES, ROLE_PURPOSES, ChannelPurpose, GuildConfig, RolePurpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class CheckInputs:
 def _settings(config: GuildConfig) -> GuildSettings:
     return GuildSettings(
         id=config.guild_id,
-        channels=tuple((purpose, config.channel_id(purpose)) for purpose in CHANNEL_PURPOSES),
+        channels=tuple((purpose, config.channel_id(purpose)) for purpose in ALL_CHANNEL_PURPOSES),
         roles=tuple((purpose, config.role_id(purpose)) for purpose in ROLE_PURPOSES),
         code_of_conduct=config.code_of_conduct,
     )
