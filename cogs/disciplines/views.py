@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core import CoalitionBot
 from bot.errors import UserFacingError
 from bot.paginator import Page, page_source, pager, with_page_footer
 from bot.replies import truncate
@@ -17,7 +18,6 @@ from cogs.onboarding.steps import OPTIONS_PER_SELECT, pages
 from cogs.onboarding.views import COLOUR, safe
 
 if TYPE_CHECKING:
-    from bot.core import CoalitionBot
     from cogs.disciplines.cog import DisciplinesCog
 
 DIRECTORY_PAGE_SIZE = 10
@@ -25,12 +25,20 @@ DIRECTORY_SOURCE = "directory"
 PANEL_SELECTS = 5  # one select per action row, five rows per message
 
 
+def _bot(interaction: discord.Interaction) -> CoalitionBot:
+    client = interaction.client
+    if not isinstance(client, CoalitionBot):
+        raise TypeError(f"discipline controls run on the coalition bot, not {type(client).__name__}")
+    return client
+
+
 def _cog(interaction: discord.Interaction) -> DisciplinesCog:
-    bot: CoalitionBot = interaction.client  # type: ignore[assignment]  # the only client this bot runs
-    cog = bot.get_cog("Disciplines")
-    if cog is None:
+    from cogs.disciplines.cog import DisciplinesCog  # the cog imports this module
+
+    cog = _bot(interaction).get_cog("Disciplines")
+    if not isinstance(cog, DisciplinesCog):
         raise UserFacingError("Disciplines are not available right now; please try again in a minute.")
-    return cog  # type: ignore[return-value]  # registered under this name by cogs/disciplines/__init__.py
+    return cog
 
 
 class PanelSelect(PersistentSelect, id="disciplines:panel:{guild_id:int}:{chunk:int}"):
@@ -102,9 +110,8 @@ async def directory_source(interaction: discord.Interaction, discipline_id: int,
     """A page of a discipline's directory, reloaded for the guild the arrow was pressed in."""
     if interaction.guild_id is None:
         raise UserFacingError("The directory only works inside a server.")
-    bot: CoalitionBot = interaction.client  # type: ignore[assignment]  # the only client this bot runs
     found = await service.directory_page(
-        bot.app,
+        _bot(interaction).app,
         guild_id=interaction.guild_id,
         discipline_id=discipline_id,
         number=number,
