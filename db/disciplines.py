@@ -117,6 +117,18 @@ async def member_discipline_ids(session: AsyncSession, guild_id: int, user_id: i
     return set(rows)
 
 
+async def holders(session: AsyncSession, guild_id: int, discipline_id: int) -> list[int]:
+    """The members tagged with a discipline, by id."""
+    rows = await session.scalars(
+        select(col(MemberDiscipline.user_id))
+        .where(
+            col(MemberDiscipline.guild_id) == guild_id, col(MemberDiscipline.discipline_id) == discipline_id
+        )
+        .order_by(col(MemberDiscipline.user_id))
+    )
+    return list(rows)
+
+
 async def set_member_disciplines(
     session: AsyncSession, guild_id: int, user_id: int, discipline_ids: set[int], now: datetime
 ) -> tuple[set[int], set[int]]:

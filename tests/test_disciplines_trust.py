@@ -126,3 +126,19 @@ async def test_members_cannot_map_roles(coalition):
 
     assert "Only organizers can do that" in refused.response.content
     assert await mapped_role_id(coalition, "Labor") is None
+
+
+async def test_mapping_moves_members_who_hold_the_discipline_to_the_mapped_role(coalition):
+    await coalition.member.slash(coalition.general, "discipline add", name="Labor")
+    made = next(role for role in coalition.member.member.roles if role.name == "Labor")
+    unions = coalition.guild.create_role("Union folks")
+    await coalition.env.settle()
+
+    mapped = await coalition.organizer.slash(coalition.general, "discipline map", name="Labor", role=unions)
+
+    assert "The 1 who already had it got it too." in mapped.response.content
+    assert f"<@&{made.id}> is no longer handed out" in mapped.response.content
+    assert coalition.member.member.get_role(unions.id) is not None
+    assert coalition.member.member.get_role(made.id) is None
+    listing = await coalition.member.slash(coalition.general, "discipline list")
+    assert "✅ Labor: 1 member" in listing.response.embeds[0].description

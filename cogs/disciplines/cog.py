@@ -284,11 +284,40 @@ class DisciplinesCog(
         mapped = await service.map_role(
             self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, name=name, role_id=role.id
         )
-        await interaction.response.send_message(
-            f"Members who tag **{safe(mapped.discipline.name)}** now get {role.mention}. Those who tagged it "
-            "before keep the role they have.",
-            ephemeral=True,
-        )
+        await defer(interaction)
+        moved = await self.swap_roles(guild, mapped.holders, role, mapped.previous_role_id)
+        said = f"Members who tag **{safe(mapped.discipline.name)}** now get {role.mention}."
+        if moved:
+            said += f" The {moved} who already had it got it too."
+        if mapped.previous_role_id and guild.get_role(mapped.previous_role_id):
+            said += (
+                f" Its old role <@&{mapped.previous_role_id}> is no longer handed out; delete it in Server "
+                "Settings if nobody needs it."
+            )
+        await interaction.followup.send(said, ephemeral=True)
+
+    async def swap_roles(
+        self, guild: discord.Guild, holders: Sequence[int], role: discord.Role, previous_role_id: int | None
+    ) -> int:
+        """Give the newly mapped role to members who hold the discipline, taking the old one; return how many."""
+        previous = guild.get_role(previous_role_id) if previous_role_id else None
+        moved = 0
+        for user_id in holders:
+            member = guild.get_member(user_id)
+            if member is None:
+                continue
+            problems = await role_tools.give_roles(
+                guild, member, [role], reason="Discipline mapped to this role"
+            )
+            if previous is not None:
+                problem = await role_tools.take_role(
+                    guild, member, previous, reason="Discipline mapped to another role"
+                )
+                problems += [problem] if problem else []
+            if problems:
+                await role_tools.tell_organizers(self.bot, guild.id, member, problems)
+            moved += 1
+        return moved
 
     @rename.autocomplete("name")
     @delete.autocomplete("name")

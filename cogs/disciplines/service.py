@@ -73,6 +73,15 @@ class Renamed:
 
 
 @dataclass(frozen=True, slots=True)
+class Mapped:
+    """A discipline mapped to an organizer's role: the role it had before, and who holds the discipline."""
+
+    discipline: DisciplineEntry
+    previous_role_id: int | None
+    holders: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PostedPanel:
     channel_id: int
     message_id: int
@@ -284,19 +293,18 @@ async def delete(app: App, *, guild_id: int, actor_id: int, name: str) -> Discip
         return deleted
 
 
-async def map_role(app: App, *, guild_id: int, actor_id: int, name: str, role_id: int) -> Renamed:
-    """Map a discipline to an existing role an organizer chose (the cog has checked the role is safe).
-
-    Returns the discipline with its new role, and in `old_name` the name it had (unchanged by mapping).
-    """
+async def map_role(app: App, *, guild_id: int, actor_id: int, name: str, role_id: int) -> Mapped:
+    """Map a discipline to an existing role an organizer chose (the cog has checked the role is safe)."""
     async with app.work() as work:
         found = await _find(work, guild_id, name)
+        previous = found.role_id
         if not await catalog.set_discipline_role(work.session, found, role_id):
             raise UserFacingError(
                 f"<@&{role_id}> already belongs to another discipline; a role can stand for one discipline only."
             )
+        holders = await catalog.holders(work.session, guild_id, found.id or 0)
         await work.audit(guild_id, actor_id, "discipline.map", f"{found.name} → <@&{role_id}>")
-        return Renamed(_entry(found), found.name)
+        return Mapped(_entry(found), previous if previous != role_id else None, tuple(holders))
 
 
 # ----------------------------------------------------------------------------- roles the bot made
