@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ForeignKey, UniqueConstraint, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from db.members import MemberProfile
 
 DISCIPLINE_NAME_MAX = 60
+RoleOrigin = Literal["created", "mapped"]
 DEFAULT_DISCIPLINES: tuple[str, ...] = (
     "Epidemiology",
     "Environmental health",
@@ -49,6 +50,9 @@ class Discipline(SQLModel, table=True):
     name: str = Field(max_length=DISCIPLINE_NAME_MAX)
     slug: str = Field(max_length=DISCIPLINE_NAME_MAX)
     role_id: int | None = Field(default=None, sa_type=Snowflake)
+    # How the role came to stand for the discipline: "created" by the bot, or "mapped" by an organizer.
+    # None for mappings made before this was recorded (they may be roles adopted by name).
+    role_origin: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -200,7 +204,9 @@ async def delete_discipline(session: AsyncSession, discipline: Discipline) -> No
     await session.flush()
 
 
-async def set_discipline_role(session: AsyncSession, discipline: Discipline, role_id: int | None) -> bool:
+async def set_discipline_role(
+    session: AsyncSession, discipline: Discipline, role_id: int | None, origin: RoleOrigin | None = None
+) -> bool:
     """Map the discipline to a role; False when that role already belongs to another discipline."""
     if role_id is not None:
         clash = await session.scalar(
@@ -214,6 +220,7 @@ async def set_discipline_role(session: AsyncSession, discipline: Discipline, rol
             return False
     # The unique constraint still guards a concurrent mapping; the caller's unit of work then fails whole.
     discipline.role_id = role_id
+    discipline.role_origin = origin if role_id is not None else None
     session.add(discipline)
     await session.flush()
     return True
@@ -224,7 +231,7 @@ async def detach_role(session: AsyncSession, guild_id: int, role_id: int) -> int
     result = await session.execute(
         update(Discipline)
         .where(col(Discipline.guild_id) == guild_id, col(Discipline.role_id) == role_id)
-        .values(role_id=None)
+        .values(role_id=None, role_origin=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

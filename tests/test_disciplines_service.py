@@ -93,9 +93,11 @@ async def test_a_role_belongs_to_one_discipline(app, posted):
     mapped = await service.map_role(app, guild_id=GUILD, actor_id=ORGANIZER, name="Research", role_id=78)
 
     assert mapped.discipline.role_id == 78
+    assert (await service.current_role(app, GUILD, catalog["Labor"])).created_by_bot
+    assert not (await service.current_role(app, GUILD, catalog["Research"])).created_by_bot
     assert await service.mapped_role_ids(app, GUILD) == {77, 78}
     assert await service.forget_role(app, guild_id=GUILD, role_id=77) == 1
-    assert await service.current_role(app, GUILD, catalog["Labor"]) is None
+    assert (await service.current_role(app, GUILD, catalog["Labor"])).role_id is None
     assert [n.action for n in posted] == ["discipline.map"]
 
 

@@ -7,6 +7,7 @@ import discord
 
 from db import disciplines as catalog
 from tests.helpers import let_everyone_see
+from tests.onboarding_helpers import bot_messages
 
 
 async def mapped_role_id(coalition, name):
@@ -142,3 +143,47 @@ async def test_mapping_moves_members_who_hold_the_discipline_to_the_mapped_role(
     assert coalition.member.member.get_role(made.id) is None
     listing = await coalition.member.slash(coalition.general, "discipline list")
     assert "✅ Labor: 1 member" in listing.response.embeds[0].description
+
+
+async def test_a_mapped_role_that_later_opens_a_private_channel_is_no_longer_handed_out(coalition):
+    chosen = coalition.guild.create_role("Transit folks")
+    await coalition.env.settle()
+    await coalition.organizer.slash(coalition.general, "discipline map", name="Transportation", role=chosen)
+    private_channel_for(coalition, chosen, view_channel=True)
+    await coalition.env.settle()
+
+    added = await coalition.member.slash(coalition.general, "discipline add", name="Transportation")
+
+    assert "organizers have been told" in added.response.content
+    assert coalition.member.member.get_role(chosen.id) is None
+    audit = " ".join(m.content for m in bot_messages(coalition, coalition.channels["audit"]))
+    assert "#steering-private" in audit
+
+
+async def test_a_role_adopted_by_name_before_the_fix_is_not_handed_out_if_it_opens_a_private_channel(
+    coalition,
+):
+    legacy = coalition.guild.create_role("Epidemiology")
+    private_channel_for(coalition, legacy, view_channel=True)
+    await coalition.env.settle()
+    async with coalition.bot.database.session() as session:
+        await catalog.seed_defaults(session, coalition.guild.id, discord.utils.utcnow())
+        found = await catalog.find_discipline(session, coalition.guild.id, "Epidemiology")
+        found.role_id = legacy.id  # what the old adoption stored, with no record of how
+
+    added = await coalition.member.slash(coalition.general, "discipline add", name="Epidemiology")
+
+    assert "organizers have been told" in added.response.content
+    assert coalition.member.member.get_role(legacy.id) is None
+
+
+async def test_a_role_the_bot_created_may_open_the_disciplines_own_channel(coalition):
+    await coalition.other.slash(coalition.general, "discipline add", name="Epidemiology")
+    made = next(role for role in coalition.other.member.roles if role.name == "Epidemiology")
+    private_channel_for(coalition, made, view_channel=True)
+    await coalition.env.settle()
+
+    added = await coalition.member.slash(coalition.general, "discipline add", name="Epidemiology")
+
+    assert "organizers have been told" not in added.response.content
+    assert coalition.member.member.get_role(made.id) is not None

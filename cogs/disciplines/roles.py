@@ -122,9 +122,19 @@ _role_locks: dict[tuple[int, int], asyncio.Lock] = {}
 async def _ensure_discipline_role(
     bot: CoalitionBot, guild: discord.Guild, discipline: NamedDiscipline
 ) -> tuple[discord.Role | None, str | None]:
-    role_id = await service.current_role(bot.app, guild.id, discipline.id or 0)
-    role = guild.get_role(role_id) if role_id is not None else None
+    mapping = await service.current_role(bot.app, guild.id, discipline.id or 0)
+    role = guild.get_role(mapping.role_id) if mapping.role_id is not None else None
     if role is not None:
+        raised = [] if mapping.created_by_bot else elevations(guild, role)
+        if raised:
+            # An organizer's role (or one adopted by name long ago) that a channel overwrite now lifts: what
+            # was refused at mapping time is refused at hand-out time too.
+            return None, (
+                f"I will not hand out **{role.name}** for **{discipline.name}**: "
+                + "; ".join(raised)
+                + ". Fix: "
+                "remove those channel permissions from the role, or delete it so that I create a plain one."
+            )
         return role, None
     if not guild.me.guild_permissions.manage_roles:
         return None, (

@@ -73,6 +73,15 @@ class Renamed:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleMapping:
+    """The role a discipline hands out, and whether the bot created it (else an organizer mapped it, or it
+    was adopted by name before mappings were recorded)."""
+
+    role_id: int | None
+    created_by_bot: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Mapped:
     """A discipline mapped to an organizer's role: the role it had before, and who holds the discipline."""
 
@@ -298,7 +307,7 @@ async def map_role(app: App, *, guild_id: int, actor_id: int, name: str, role_id
     async with app.work() as work:
         found = await _find(work, guild_id, name)
         previous = found.role_id
-        if not await catalog.set_discipline_role(work.session, found, role_id):
+        if not await catalog.set_discipline_role(work.session, found, role_id, "mapped"):
             raise UserFacingError(
                 f"<@&{role_id}> already belongs to another discipline; a role can stand for one discipline only."
             )
@@ -310,11 +319,13 @@ async def map_role(app: App, *, guild_id: int, actor_id: int, name: str, role_id
 # ----------------------------------------------------------------------------- roles the bot made
 
 
-async def current_role(app: App, guild_id: int, discipline_id: int) -> int | None:
+async def current_role(app: App, guild_id: int, discipline_id: int) -> RoleMapping:
     """The role now mapped to the discipline (another member's pick may have just made one)."""
     async with app.work() as work:
         found = await catalog.get_discipline(work.session, guild_id, discipline_id)
-        return found.role_id if found is not None else None
+        if found is None or found.role_id is None:
+            return RoleMapping(role_id=None, created_by_bot=False)
+        return RoleMapping(role_id=found.role_id, created_by_bot=found.role_origin == "created")
 
 
 async def record_created_role(app: App, *, guild_id: int, discipline_id: int, role_id: int) -> bool:
@@ -323,7 +334,7 @@ async def record_created_role(app: App, *, guild_id: int, discipline_id: int, ro
         found = await catalog.get_discipline(work.session, guild_id, discipline_id)
         if found is None:
             return True
-        return await catalog.set_discipline_role(work.session, found, role_id)
+        return await catalog.set_discipline_role(work.session, found, role_id, "created")
 
 
 async def forget_role(app: App, *, guild_id: int, role_id: int) -> int:

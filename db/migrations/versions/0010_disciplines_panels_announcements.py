@@ -1,4 +1,5 @@
-"""disciplines and setup: posted discipline panels (redrawn when the catalog changes), announcement channel
+"""disciplines and setup: posted discipline panels (redrawn when the catalog changes), how each discipline's
+role came to it (created by the bot or mapped by an organizer), and the announcement channel
 
 Revision ID: 0010_disciplines_panels
 Revises: 0005_polls
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import db.types
 
@@ -33,9 +35,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_discipline_panel_guild_id"), ["guild_id"], unique=False)
     with op.batch_alter_table("guild_config", schema=None) as batch_op:
         batch_op.add_column(sa.Column("announcements_channel_id", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("discipline", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("role_origin", AutoString(length=16), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("discipline", schema=None) as batch_op:
+        batch_op.drop_column("role_origin")
     with op.batch_alter_table("guild_config", schema=None) as batch_op:
         batch_op.drop_column("announcements_channel_id")
     with op.batch_alter_table("discipline_panel", schema=None) as batch_op:
