@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import discord
+
+from cogs.disciplines.views import LegacyDirectoryPage
 from db import disciplines as catalog
+from db import members
 from tests.onboarding_helpers import bot_messages
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 def panel_options(coalition, channel) -> list[str]:
@@ -59,3 +67,27 @@ async def test_a_deleted_panel_is_forgotten_and_the_others_still_redraw(coalitio
     async with coalition.bot.database.session() as session:
         kept = await catalog.list_panels(session, coalition.guild.id)
     assert [panel.channel_id for panel in kept] == [lobby.id]
+
+
+async def test_a_directory_page_button_drawn_before_the_shared_paginator_still_answers(coalition):
+    guild_id = coalition.guild.id
+    async with coalition.bot.database.session() as session:
+        await catalog.seed_defaults(session, guild_id, NOW)
+        labor = await catalog.find_discipline(session, guild_id, "Labor")
+        for number in range(12):
+            profile = await members.get_or_create_profile(session, guild_id, 1000 + number, NOW)
+            await members.update_profile(
+                session, profile, NOW, display_name=f"Member {number:02d}", directory_opt_in=True
+            )
+            await catalog.add_member_discipline(session, guild_id, 1000 + number, labor.id, NOW)
+    view = discord.ui.View(timeout=None)
+    view.add_item(LegacyDirectoryPage(labor.id, 1))  # its id is what directory pages carried before
+    await coalition.bot.get_channel(coalition.general.id).send("An old directory page", view=view)
+    await coalition.env.settle()
+    old = bot_messages(coalition, coalition.general)[-1]
+    assert old.components[0]["components"][0]["custom_id"] == f"disciplines:members:{labor.id}:1"
+
+    result = await coalition.other.click(old, label="Next ▶")
+
+    assert "Page 2 of 2 · 12 listed members" in result.response.embeds[0].footer.text
+    assert "Member 11" in result.response.embeds[0].description
