@@ -9,10 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import organizer_only
+from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.replies import truncate
-from bot.ui import CoalitionModal
+from bot.ui import PersistentModal
 from cogs.setup import service
 from cogs.setup.diagnosis import Finding, diagnose
 from db.guilds import ALL_CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
@@ -23,7 +23,9 @@ ChannelChoice = Literal["welcome", "introductions", "campaigns", "polls", "revie
 RoleChoice = Literal["member", "organizer"]
 
 
-class CodeOfConductModal(CoalitionModal, title="Code of conduct"):
+class CodeOfConductModal(PersistentModal, id="setup:code_of_conduct:{guild_id:int}", title="Code of conduct"):
+    """The code of conduct form; it still saves when submitted after a restart (it can take a while to write)."""
+
     text: discord.ui.TextInput[CodeOfConductModal] = discord.ui.TextInput(
         label="The code new members agree to",
         custom_id="setup:code_of_conduct:text",
@@ -32,20 +34,22 @@ class CodeOfConductModal(CoalitionModal, title="Code of conduct"):
         min_length=20,
     )
 
-    def __init__(self, bot: CoalitionBot, current: str | None) -> None:
-        super().__init__()
-        self.bot = bot
+    def __init__(self, guild_id: int, current: str | None = None) -> None:
+        super().__init__(custom_id=self.make_id(guild_id=guild_id))
+        self.guild_id = guild_id
         if current:
             self.text.default = current
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        if interaction.guild_id is None:
+        # The form may be rebuilt from its id after a restart: check the server and the organizer again.
+        if interaction.guild_id != self.guild_id:
             raise app_commands.NoPrivateMessage()
+        await ensure_organizer(interaction)
+        bot = interaction.client
+        if not isinstance(bot, CoalitionBot):
+            raise TypeError("the code of conduct form runs on the coalition bot")
         length = await service.save_code_of_conduct(
-            self.bot.app,
-            guild_id=interaction.guild_id,
-            actor_id=interaction.user.id,
-            text=self.text.value.strip(),
+            bot.app, guild_id=self.guild_id, actor_id=interaction.user.id, text=self.text.value.strip()
         )
         await interaction.response.send_message(
             f"Saved the code of conduct ({length} characters). New members see it during onboarding.",
@@ -140,8 +144,9 @@ class SetupCog(
     @organizer_only()
     async def code_of_conduct(self, interaction: discord.Interaction) -> None:
         """Write or edit the code of conduct that new members agree to."""
-        config = await service.settings(self.bot.app, _guild(interaction).id)
-        await interaction.response.send_modal(CodeOfConductModal(self.bot, config.code_of_conduct))
+        guild = _guild(interaction)
+        config = await service.settings(self.bot.app, guild.id)
+        await interaction.response.send_modal(CodeOfConductModal(guild.id, config.code_of_conduct))
 
     @app_commands.command(name="welcome-post")
     @organizer_only()
