@@ -12,6 +12,7 @@ import discord
 from discord.ext import commands
 
 import cogs
+from bot.paginator import PageArrow
 from bot.replies import truncate
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -62,6 +63,8 @@ class CoalitionBot(commands.Bot):
         self.app = App(database, self.scheduler, audit_sink=self.post_audit)
 
     async def setup_hook(self) -> None:
+        # The paginator's arrows are shared by every feature's lists.
+        self.add_dynamic_items(PageArrow)
         for extension in feature_extensions():
             await self.load_extension(extension)
         await self.sync_commands_if_changed()

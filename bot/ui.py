@@ -146,8 +146,6 @@ class IdSpec:
 
 # ----------------------------------------------------------------------------- persistent controls
 
-_PERSISTENT: list[type[PersistentItem[Any]]] = []
-
 
 class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
     """A button or select that survives restarts; see the module docstring for the declaration."""
@@ -166,7 +164,6 @@ class PersistentItem(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
         callback = cls.__dict__.get("callback")
         if callback is not None:
             cls.callback = _guarded(callback)  # type: ignore[method-assign]  # wraps the subclass's own
-        _PERSISTENT.append(cls)
 
     @classmethod
     def make_id(cls, **values: object) -> str:
@@ -298,7 +295,7 @@ async def answer_unclaimed(client: discord.Client, interaction: discord.Interact
         component_type = int(data.get("component_type", 0))
         message = interaction.message
         on_message = message is not None and custom_id in _component_ids(list(message.components))
-        if on_message and any(cls.id_spec.pattern.fullmatch(custom_id) for cls in _PERSISTENT):
+        if on_message and any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
             return
         key = (component_type, custom_id)
         if key in store._views.get(message.id if message else None, {}) or key in store._views.get(None, {}):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, Text, select
+from sqlalchemy import Index, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -37,6 +38,37 @@ async def recent(session: AsyncSession, guild_id: int, limit: int = 20) -> list[
         select(AuditEntry)
         .where(AuditEntry.guild_id == guild_id)
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined, union-attr]
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def _of_kind(guild_id: int, kind: str | None) -> list[Any]:
+    table = AuditEntry.__table__.c  # type: ignore[attr-defined]  # SQLModel tables carry __table__ at run time
+    where = [table.guild_id == guild_id]
+    if kind:
+        where.append(table.action.like(f"{kind}.%"))
+    return where
+
+
+async def count(session: AsyncSession, guild_id: int, kind: str | None = None) -> int:
+    """How many actions the guild's log holds (of one kind: actions named `kind.…`)."""
+    total = await session.scalar(
+        select(func.count()).select_from(AuditEntry).where(*_of_kind(guild_id, kind))
+    )
+    return int(total or 0)
+
+
+async def page(
+    session: AsyncSession, guild_id: int, kind: str | None, *, offset: int, limit: int
+) -> list[AuditEntry]:
+    """A slice of the guild's log, newest first."""
+    table = AuditEntry.__table__.c  # type: ignore[attr-defined]  # SQLModel tables carry __table__ at run time
+    rows = await session.scalars(
+        select(AuditEntry)
+        .where(*_of_kind(guild_id, kind))
+        .order_by(table.created_at.desc(), table.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     return list(rows)

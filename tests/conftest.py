@@ -29,6 +29,9 @@ from db.guilds import CHANNEL_PURPOSES, GuildConfig
 pytest_plugins = ["tests.contract_plugin"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# TEST_BACKEND=postgresql runs the whole suite, SimCord worlds included, on the PostgreSQL server at
+# TEST_DATABASE_URL; the database-layer tests run on both backends whatever it says.
+BOT_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
 
 
 def _sqlite_url(path: Path) -> str:
@@ -149,9 +152,26 @@ def no_logged_bugs(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixt
     assert not errors, [f"{record.name}: {record.getMessage()}" for record in errors]
 
 
+@pytest_asyncio.fixture
+async def bot_database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
+    """Where the bot under test keeps its data: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if BOT_BACKEND != "postgresql":
+        yield sqlite_url
+        return
+    if not POSTGRES_URL:
+        raise pytest.UsageError("TEST_BACKEND=postgresql needs TEST_DATABASE_URL")
+    template = request.getfixturevalue("postgres_template")
+    name = f"coalition_b_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    try:
+        yield _pg_url(name)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def bot_settings(sqlite_url: str) -> Settings:
-    return Settings(discord_token=None, database_url=sqlite_url)
+def bot_settings(bot_database_url: str) -> Settings:
+    return Settings(discord_token=None, database_url=bot_database_url)
 
 
 @pytest_asyncio.fixture
