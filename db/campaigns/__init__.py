@@ -38,6 +38,7 @@ from db.campaigns.models import (
     SlotNeed,
     SlotView,
     rowcount,
+    stored_id,
 )
 from db.campaigns.reads import campaign_view, confirmed_members, export_rows, member_history, open_places_for
 from db.campaigns.rollcalls import (
@@ -152,6 +153,7 @@ __all__ = [
     "set_rollcall_message",
     "sign_up",
     "slots_for",
+    "stored_id",
     "waitlist_position",
     "withdraw",
     "withdraw_everywhere",

@@ -44,10 +44,10 @@ async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> in
     return int(ahead or 0) + 1
 
 
-async def sign_up(
-    session: AsyncSession, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int, now: datetime
-) -> SignUpResult:
-    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing."""
+async def _open_campaign(
+    session: AsyncSession, guild_id: int, campaign_id: int, slot_id: int, now: datetime
+) -> Campaign:
+    """The campaign, if it still takes sign-ups for this live slot."""
     campaign = await get_campaign(session, guild_id, campaign_id)
     if campaign is None:
         raise CampaignRefused("That campaign does not exist in this server (it may have been deleted).")
@@ -57,7 +57,11 @@ async def sign_up(
         raise CampaignRefused(f"The sign-up deadline for {campaign.title} has passed.")
     if await get_slot(session, campaign_id, slot_id) is None:
         raise CampaignRefused("That slot no longer exists in this campaign.")
-    # Issue the next ticket: this UPDATE locks the slot's row, serializing sign-ups for the slot.
+    return campaign
+
+
+async def _issue_ticket(session: AsyncSession, slot_id: int) -> tuple[CampaignSlot, int]:
+    """The slot's next waitlist ticket; this UPDATE locks the slot's row, serializing its sign-ups."""
     ticket = await session.scalar(
         update(CampaignSlot)
         .where(col(CampaignSlot.id) == slot_id)
@@ -67,11 +71,18 @@ async def sign_up(
     slot = await session.scalar(
         select(CampaignSlot).where(col(CampaignSlot.id) == slot_id).execution_options(populate_existing=True)
     )
-    assert slot is not None
-    assert ticket is not None
-    if slot.removed_at is not None:
+    if slot is None or ticket is None or slot.removed_at is not None:
         # Removed while this sign-up waited for the row lock: raising rolls the ticket back too.
         raise CampaignRefused("That slot no longer exists in this campaign.")
+    return slot, ticket
+
+
+async def sign_up(
+    session: AsyncSession, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int, now: datetime
+) -> SignUpResult:
+    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing."""
+    campaign = await _open_campaign(session, guild_id, campaign_id, slot_id, now)
+    slot, ticket = await _issue_ticket(session, slot_id)
     existing = await session.scalar(
         select(CampaignSignup)
         .where(col(CampaignSignup.slot_id) == slot_id, col(CampaignSignup.user_id) == user_id)
