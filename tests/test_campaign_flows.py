@@ -998,3 +998,42 @@ async def test_removed_slot_stays_in_members_history_and_the_export(coalition: C
     assert old is not None
     assert old.removed_at is not None
     assert old.tickets_issued == 3
+
+
+# ------------------------------------------------------------------------------ trust
+
+
+def _sent_texts(coalition: Coalition) -> list[str]:
+    """Every message text the bot tried to send or answer with, whether or not Discord took it."""
+    texts = []
+    for request in coalition.env.http_requests:
+        body = request.json or {}
+        data = body.get("data", body) if isinstance(body, dict) else {}
+        texts.append(str(data.get("content") or ""))
+    return texts
+
+
+async def test_sign_up_that_is_stored_but_cannot_be_answered_is_not_called_a_failure_and_updates_the_card(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(coalition)
+    slot = await _slot(coalition, campaign, "Amplifier", 3)
+    card = await _post(coalition, campaign)
+    coalition.env.inject_error("POST", "/interactions/*/callback", status=500, times=1)
+    await coalition.member.click(card, label="Sign up: Amplifier")
+    await coalition.env.advance_time(3)
+    assert await _statuses(coalition, slot.id) == {coalition.member.id: "confirmed"}  # type: ignore[arg-type]
+    assert coalition.member.mention in _card(coalition).embeds[0].fields[0].value
+    assert not any("something went wrong" in text for text in _sent_texts(coalition))
+
+
+async def test_card_edit_that_discord_refuses_is_retried_without_another_click(coalition: Coalition) -> None:
+    campaign = await _create(coalition)
+    await _slot(coalition, campaign, "Amplifier", 3)
+    card = await _post(coalition, campaign)
+    coalition.env.inject_error("PATCH", f"/channels/*/messages/{card.id}", status=500, times=1)
+    await coalition.member.click(card, label="Sign up: Amplifier")
+    await coalition.env.advance_time(60)
+    field = _card(coalition).embeds[0].fields[0]
+    assert field.name == "Amplifier: 1/3"
+    assert coalition.member.mention in field.value

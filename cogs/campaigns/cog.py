@@ -53,7 +53,7 @@ class CampaignsCog(
         self.messaging.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
-        self.messaging.edits.cancel_all()
+        self.messaging.cancel_all()
         self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS)
 
     # --------------------------------------------------------------------------- autocomplete

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 import discord
@@ -16,6 +17,21 @@ from bot.usecases import App
 from cogs.campaigns import render, views
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.service import invitations, rollcalls, signups
+
+log = logging.getLogger(__name__)
+
+
+async def answer_stored(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
+    """Answer an action that is already stored; if Discord refuses the answer, the action still stands.
+
+    Letting the error through would tell the member "something went wrong" about something that worked.
+    """
+    try:
+        await reply(interaction, text, ephemeral=ephemeral)
+    except discord.HTTPException:
+        log.warning(
+            "Stored the action of user %s but could not answer them", interaction.user.id, exc_info=True
+        )
 
 
 class MemberControls:
@@ -49,9 +65,10 @@ class MemberControls:
                     slot_id=slot_id,
                     user_id=interaction.user.id,
                 )
-            await reply(interaction, render.sign_up_text(result), ephemeral=True)
+            # Stored: the card changes whether or not the answer below reaches the member.
             if not result.already:
                 self.messaging.refresh_card(campaign_id)
+            await answer_stored(interaction, render.sign_up_text(result))
 
     async def join_from_button(
         self, interaction: discord.Interaction, campaign_id: int, slot_id: int
@@ -98,26 +115,23 @@ class MemberControls:
             campaign_id=campaign_id,
             slot_id=slot_id,
         )
-        await reply(
+        self.messaging.refresh_card(campaign_id)
+        await answer_stored(
             interaction,
             f"You withdrew from **{left.slot_name}** in **{left.campaign_title}**. Thanks for letting us know.",
-            ephemeral=True,
         )
-        self.messaging.refresh_card(campaign_id)
         await self.messaging.send_offers(left.offers)
 
     async def answer_offer(self, interaction: discord.Interaction, signup_id: int, accept: bool) -> None:
         answer = await signups.answer_offer(
             self.app, user_id=interaction.user.id, signup_id=signup_id, accept=accept
         )
-        if answer.accepted:
-            await reply(
-                interaction,
-                f"Done: you're confirmed for **{answer.slot_name}** in **{answer.campaign_title}**. See you there!",
-            )
-        else:
-            await reply(interaction, "No problem: the place goes to the next person in line.")
         self.messaging.refresh_card(answer.campaign_id)
+        if answer.accepted:
+            text = f"Done: you're confirmed for **{answer.slot_name}** in **{answer.campaign_title}**. See you there!"
+        else:
+            text = "No problem: the place goes to the next person in line."
+        await answer_stored(interaction, text, ephemeral=False)
         await self.messaging.send_offers(answer.offers)
 
     async def opt_out(self, interaction: discord.Interaction, guild_id: int) -> None:
@@ -146,14 +160,12 @@ class MemberControls:
             rollcall_id=rollcall_id,
             ready=action == "ready",
         )
-        if answered.declined:
-            await reply(
-                interaction,
-                "Thanks for telling us. Your place goes to the next person in line.",
-                ephemeral=True,
-            )
-            self.messaging.refresh_card(answered.campaign_id)
-        else:
-            await reply(interaction, "Thanks! You're marked as ready.", ephemeral=True)
         self.messaging.refresh_rollcall(rollcall_id)
+        if answered.declined:
+            self.messaging.refresh_card(answered.campaign_id)
+            await answer_stored(
+                interaction, "Thanks for telling us. Your place goes to the next person in line."
+            )
+        else:
+            await answer_stored(interaction, "Thanks! You're marked as ready.")
         await self.messaging.send_offers(answered.offers)

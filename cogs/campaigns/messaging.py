@@ -6,6 +6,7 @@ closed DM never undoes what was stored.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A card edit Discord refused is tried again after these pauses, so the card is not left stale until the
+# next click; after the last one it waits for the next change.
+CARD_RETRY_SECONDS = (5, 30, 120, 600, 3600)
+
 
 def pinging(users: Sequence[int]) -> discord.AllowedMentions:
     """Mentions that ping exactly these members, and no role or @everyone."""
@@ -49,6 +54,13 @@ class CampaignMessaging:
         self.bot = bot
         self.app = bot.app
         self.edits = Coalescer()
+        self._card_failures: dict[int, int] = {}
+        self._retries: set[asyncio.Task[None]] = set()
+
+    def cancel_all(self) -> None:
+        self.edits.cancel_all()
+        for task in list(self._retries):
+            task.cancel()
 
     def register_jobs(self, scheduler: Scheduler) -> None:
         scheduler.register(REMINDER_JOB, self.on_reminder_job)
@@ -93,9 +105,28 @@ class CampaignMessaging:
             await message.edit(embed=views.card_embed(card, now=now), view=views.card_controls(card, now=now))
         except discord.NotFound:
             log.info("The card of campaign %s was deleted; it will not be updated", campaign_id)
-        except discord.HTTPException:
-            # One refused edit must not stop later refreshes of the card.
+        except discord.HTTPException as error:
+            # One refused edit must not stop later refreshes of the card; Discord's own failures (5xx) are
+            # tried again later rather than leaving the card stale until the next click.
             log.warning("Could not update the card of campaign %s", campaign_id, exc_info=True)
+            if error.status >= 500:
+                self._retry_card_later(campaign_id)
+        else:
+            self._card_failures.pop(campaign_id, None)
+
+    def _retry_card_later(self, campaign_id: int) -> None:
+        failures = self._card_failures.get(campaign_id, 0)
+        if failures >= len(CARD_RETRY_SECONDS):
+            self._card_failures.pop(campaign_id, None)
+            return
+        self._card_failures[campaign_id] = failures + 1
+        task = asyncio.create_task(self._refresh_card_after(campaign_id, CARD_RETRY_SECONDS[failures]))
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def _refresh_card_after(self, campaign_id: int, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self.refresh_card(campaign_id)
 
     async def _edit_rollcall(self, rollcall_id: int) -> None:
         board = await rollcalls.rollcall_board(self.app, rollcall_id)
