@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,6 +25,7 @@ from cogs.campaigns.service.common import (
     DEADLINE_JOB,
     NUDGE_JOB,
     OFFER_EXPIRY_JOB,
+    OFFER_NOTICE_JOB,
     REMINDER_JOB,
     ROLLCALL_CLOSE_JOB,
 )
@@ -40,6 +42,14 @@ log = logging.getLogger(__name__)
 # A card edit Discord refused is tried again after these pauses, so the card is not left stale until the
 # next click; after the last one it waits for the next change.
 CARD_RETRY_SECONDS = (5, 30, 120, 600, 3600)
+
+
+class Delivery(Enum):
+    """How a DM went: sent, or the member is unreachable (closed DMs), or Discord failed (try again)."""
+
+    SENT = "sent"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
 
 
 def pinging(users: Sequence[int]) -> discord.AllowedMentions:
@@ -68,6 +78,7 @@ class CampaignMessaging:
         scheduler.register(DEADLINE_JOB, self.on_deadline_job)
         scheduler.register(NUDGE_JOB, self.on_nudge_job)
         scheduler.register(ROLLCALL_CLOSE_JOB, self.on_rollcall_close_job)
+        scheduler.register(OFFER_NOTICE_JOB, self.on_offer_notice_job)
 
     # ------------------------------------------------------------------------------ refreshes
 
@@ -142,17 +153,26 @@ class CampaignMessaging:
 
     # ------------------------------------------------------------------------------------ DMs
 
-    async def dm(self, user_id: int, content: str | None = None, **kwargs: Any) -> bool:
-        """DM a member; False when their DMs are closed or they cannot be found."""
+    async def deliver(self, user_id: int, content: str | None = None, **kwargs: Any) -> Delivery:
+        """DM a member, telling closed DMs (final) from Discord's own failures (worth another try)."""
         user = self.bot.get_user(user_id)
         try:
             if user is None:
                 user = await self.bot.fetch_user(user_id)
             await user.send(content, **kwargs)
-        except discord.HTTPException:
+        except discord.HTTPException as error:
+            if error.status >= 500 or error.status == 429:
+                log.warning(
+                    "Discord failed a DM to user %s (%s); it will be tried again", user_id, error.status
+                )
+                return Delivery.FAILED
             log.info("Could not DM user %s", user_id)
-            return False
-        return True
+            return Delivery.UNREACHABLE
+        return Delivery.SENT
+
+    async def dm(self, user_id: int, content: str | None = None, **kwargs: Any) -> bool:
+        """DM a member once; False when it did not arrive."""
+        return await self.deliver(user_id, content, **kwargs) is Delivery.SENT
 
     async def dm_many(self, user_ids: Sequence[int], content: str) -> None:
         for attempted, user_id in enumerate(user_ids):
@@ -162,11 +182,21 @@ class CampaignMessaging:
     async def send_offers(self, offers: Sequence[Offer]) -> None:
         """DM each offer with Accept / No thanks (its expiry was scheduled when it was made)."""
         for attempted, offer in enumerate(offers):
-            controls = views.offer_controls(offer.signup_id, offer.number)
-            if not await self.dm(offer.user_id, render.offer_text(offer), view=controls):
-                await self._offer_fallback(offer)
+            await self._notify_offer(offer, attempt=0)
             self.refresh_card(offer.campaign_id)
             await pace_dm(attempted + 1)
+
+    async def _notify_offer(self, offer: Offer, *, attempt: int) -> None:
+        """DM the offer; closed DMs get the channel instead, and a failed DM is tried again later."""
+        controls = views.offer_controls(offer.signup_id, offer.number)
+        delivery = await self.deliver(offer.user_id, render.offer_text(offer), view=controls)
+        if delivery is Delivery.SENT:
+            return
+        if delivery is Delivery.FAILED and await signups.retry_offer_notice(
+            self.app, offer=offer, attempt=attempt + 1
+        ):
+            return
+        await self._offer_fallback(offer)
 
     async def _offer_fallback(self, offer: Offer) -> None:
         """Closed DMs: tell the member in the campaigns channel, where `/campaign join` accepts the offer."""
@@ -268,13 +298,36 @@ class CampaignMessaging:
         )
         if due is None:
             return
+        missed = 0
         for attempted, recipient in enumerate(due.recipients):
+            # Claimed before sending, so that two processes never both send it; released if Discord failed.
             if not await reminders.claim_reminder(
                 self.app, campaign_id=due.id, user_id=recipient.user_id, hours=due.hours_before
             ):
                 continue
-            await self.dm(recipient.user_id, render.reminder_text(due, recipient))
+            if await self.deliver(recipient.user_id, render.reminder_text(due, recipient)) is Delivery.FAILED:
+                await reminders.release_reminder(
+                    self.app, campaign_id=due.id, user_id=recipient.user_id, hours=due.hours_before
+                )
+                missed += 1
             await pace_dm(attempted + 1)
+        attempt = int(job.payload.get("attempt", 0)) + 1
+        if missed and not await reminders.retry_reminder(
+            self.app, campaign_id=due.id, hours=due.hours_before, attempt=attempt
+        ):
+            log.warning(
+                "Gave up on the %sh reminder of campaign %s for %d member(s)",
+                due.hours_before,
+                due.id,
+                missed,
+            )
+
+    async def on_offer_notice_job(self, job: ScheduledJob) -> None:
+        offer = await signups.open_offer(
+            self.app, signup_id=int(job.payload["signup_id"]), number=int(job.payload["number"])
+        )
+        if offer is not None:
+            await self._notify_offer(offer, attempt=int(job.payload["attempt"]))
 
     async def on_offer_expiry_job(self, job: ScheduledJob) -> None:
         expiry = await signups.expire_offer(

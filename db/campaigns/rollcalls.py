@@ -42,6 +42,17 @@ async def claim_reminder(
     return True
 
 
+async def release_reminder(session: AsyncSession, campaign_id: int, user_id: int, hours: int) -> None:
+    """Take back a claim whose reminder Discord failed to deliver, so that a retry sends it."""
+    await session.execute(
+        delete(CampaignReminderSent).where(
+            col(CampaignReminderSent.campaign_id) == campaign_id,
+            col(CampaignReminderSent.user_id) == user_id,
+            col(CampaignReminderSent.hours_before) == hours,
+        )
+    )
+
+
 # ---------------------------------------------------------------------------------- roll calls
 
 

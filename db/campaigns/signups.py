@@ -204,7 +204,12 @@ async def _next_in_line(session: AsyncSession, slot_id: int) -> CampaignSignup |
 def _make_offer(campaign: Campaign, slot: CampaignSlot, signup: CampaignSignup, now: datetime) -> Offer:
     signup.status = OFFERED
     signup.offers_made += 1
-    signup.offer_expires_at = now + timedelta(hours=campaign.offer_window_hours)
+    expires_at = now + timedelta(hours=campaign.offer_window_hours)
+    signup.offer_expires_at = expires_at
+    return _offer(campaign, slot, signup, expires_at)
+
+
+def _offer(campaign: Campaign, slot: CampaignSlot, signup: CampaignSignup, expires_at: datetime) -> Offer:
     return Offer(
         signup_id=stored_id(signup),
         guild_id=campaign.guild_id,
@@ -212,9 +217,23 @@ def _make_offer(campaign: Campaign, slot: CampaignSlot, signup: CampaignSignup, 
         campaign_id=stored_id(campaign),
         campaign_title=campaign.title,
         slot_name=slot.name,
-        expires_at=signup.offer_expires_at,
+        expires_at=expires_at,
         number=signup.offers_made,
     )
+
+
+async def open_offer(session: AsyncSession, signup_id: int, number: int, now: datetime) -> Offer | None:
+    """The offer, if this one (by its number) is still open and unanswered."""
+    signup = await get_signup(session, signup_id)
+    if signup is None or signup.status != OFFERED or signup.offers_made != number:
+        return None
+    if signup.offer_expires_at is None or signup.offer_expires_at <= now:
+        return None
+    campaign = await session.get(Campaign, signup.campaign_id)
+    slot = await session.get(CampaignSlot, signup.slot_id)
+    if campaign is None or slot is None:
+        return None
+    return _offer(campaign, slot, signup, signup.offer_expires_at)
 
 
 async def _free_place(

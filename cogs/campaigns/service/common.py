@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 from bot.errors import NotFound, UserFacingError
 from bot.replies import truncate
@@ -17,6 +18,9 @@ OFFER_EXPIRY_JOB = "campaign.offer_expiry"
 DEADLINE_JOB = "campaign.deadline"
 NUDGE_JOB = "campaign.rollcall_nudge"
 ROLLCALL_CLOSE_JOB = "campaign.rollcall_close"
+OFFER_NOTICE_JOB = "campaign.offer_notice"
+# Pauses before trying again a DM that Discord failed to deliver (a 5xx or a rate limit, not closed DMs).
+NOTICE_RETRY = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 
 
 @contextmanager

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from bot.errors import NotFound, UserFacingError
 from bot.usecases import App
-from cogs.campaigns.service.common import find_campaign, find_slot, refusals, schedule_offer_expiries
+from cogs.campaigns.service.common import (
+    NOTICE_RETRY,
+    OFFER_NOTICE_JOB,
+    find_campaign,
+    find_slot,
+    refusals,
+    schedule_offer_expiries,
+)
 from cogs.campaigns.service.results import Offer
 from db import campaigns
 from db.campaigns import HistoryRow, SignUpResult, stored_id
@@ -177,3 +184,27 @@ async def history(app: App, *, guild_id: int, user_id: int) -> list[HistoryRow]:
     """The member's places, waitlist spots and past sign-ups, newest campaign first."""
     async with app.work() as work:
         return await campaigns.member_history(work.session, guild_id, user_id)
+
+
+async def open_offer(app: App, *, signup_id: int, number: int) -> Offer | None:
+    """The offer, while it is still open and unanswered (its DM is worth sending)."""
+    async with app.work() as work:
+        return await campaigns.open_offer(work.session, signup_id, number, work.now)
+
+
+async def retry_offer_notice(app: App, *, offer: Offer, attempt: int) -> bool:
+    """Schedule another try of an offer's DM that Discord failed; False when out of tries or time."""
+    if attempt > len(NOTICE_RETRY):
+        return False
+    async with app.work() as work:
+        due = work.now + NOTICE_RETRY[attempt - 1]
+        if due >= offer.expires_at:
+            return False
+        await work.schedule(
+            OFFER_NOTICE_JOB,
+            f"{OFFER_NOTICE_JOB}:{offer.signup_id}:{offer.number}:{attempt}",
+            due,
+            payload={"signup_id": offer.signup_id, "number": offer.number, "attempt": attempt},
+            guild_id=offer.guild_id,
+        )
+        return True
