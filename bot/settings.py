@@ -30,6 +30,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    # Days a departed member's profile is kept (in case they come back) before the scheduler deletes it.
+    departed_retention_days: int = 90
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
@@ -64,6 +66,7 @@ class Settings:
             database_url=parse_database_url(environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             dev_guild_id=_parse_int(environ, "DEV_GUILD_ID"),
             log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
+            departed_retention_days=_parse_int(environ, "DEPARTED_RETENTION_DAYS") or 90,
         )
 
 

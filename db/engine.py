@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,22 @@ log = logging.getLogger(__name__)
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or opened; the message says which and why."""
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the database's write lock for too long; nothing of this unit of work was written."""
+
+    message = (
+        "The coalition's database is busy right now, so nothing was saved. Please try again in a moment."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(self.message)
+
+
+def _is_lock_timeout(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", error) or error).lower()
+    return "database is locked" in text or "database table is locked" in text
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -42,7 +59,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # Writers of this process queue in asyncio (Database.session); this only bounds how long another
+        # process (a backup, the resources CLI) may hold the write lock before a unit of work gives up.
+        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -62,6 +81,11 @@ class Database:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time, and every unit of work here begins IMMEDIATE: units of work of
+        # this process take turns on an asyncio lock instead of spinning in SQLite's busy handler, so a
+        # burst of a thousand clicks queues without a single "database is locked".
+        self._turn = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._turn_holder: asyncio.Task[Any] | None = None
 
     @property
     def dialect(self) -> str:
@@ -70,13 +94,32 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """Open a session for one use case; commit when the block ends, roll back if it raises."""
-        async with self._sessions() as session:
+        async with self._take_turn(), self._sessions() as session:
             try:
                 yield session
                 await session.commit()
+            except OperationalError as error:
+                await session.rollback()
+                if _is_lock_timeout(error):
+                    raise DatabaseBusy() from error
+                raise
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def _take_turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        # A unit of work nested in another of the same task (a helper opening its own) rides on its turn.
+        if self._turn is None or (task is not None and task is self._turn_holder):
+            yield
+            return
+        async with self._turn:
+            self._turn_holder = task
+            try:
+                yield
+            finally:
+                self._turn_holder = None
 
     async def check_connection(self) -> None:
         """Open one connection, or raise DatabaseUnavailable with a sentence a person can act on."""

@@ -32,6 +32,9 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # TEST_BACKEND=postgresql runs the whole suite, SimCord worlds included, on the PostgreSQL server at
 # TEST_DATABASE_URL; the database-layer tests run on both backends whatever it says.
 BOT_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
+# Below the scheduler's shortest nap (a minute): SimCord lets a timer shorter than this fire in real time
+# during a settle, which would make a test wait out a retry delay on the wall clock.
+SETTLE_TIMEOUT = 30.0
 
 
 def _sqlite_url(path: Path) -> str:
@@ -203,7 +206,10 @@ async def simcord_env(simcord_bot: CoalitionBot, request: pytest.FixtureRequest)
     input) are part of the product and answered on purpose, so only the others fail the test.
     """
     marker = request.node.get_closest_marker("simcord")
-    env = Env(simcord_bot, **(marker.kwargs if marker else {}))
+    # SimCord's settle limit is real time: generous, so that a busy machine never fails a test that a hang
+    # (which never settles at all) still fails.
+    options = {"settle_timeout": SETTLE_TIMEOUT, **(marker.kwargs if marker else {})}
+    env = Env(simcord_bot, **options)
     await env.start()
     try:
         yield env
