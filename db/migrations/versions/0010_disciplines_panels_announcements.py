@@ -15,7 +15,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import db.types
 
 revision: str = "0010_disciplines_panels"
-down_revision: str | Sequence[str] | None = "0005_polls"
+down_revision: str | Sequence[str] | None = "0008_onboarding_delivery"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
