@@ -187,3 +187,26 @@ async def test_a_role_the_bot_created_may_open_the_disciplines_own_channel(coali
 
     assert "organizers have been told" not in added.response.content
     assert coalition.member.member.get_role(made.id) is not None
+
+
+# ------------------------------------------------------------------ hostile input (issue 10)
+
+
+async def test_invisible_and_direction_characters_never_reach_a_discipline_name(coalition):
+    created = await coalition.organizer.slash(
+        coalition.general, "discipline create", name="\u202eHousing\u200b  justice\u2066"
+    )
+
+    assert "Added the discipline **Housing justice**" in created.response.content
+    async with coalition.bot.database.session() as session:
+        names = [d.name for d in await catalog.list_disciplines(session, coalition.guild.id)]
+    assert "Housing justice" in names
+    assert not any(char in name for name in names for char in "\u202e\u200b\u2066")
+
+
+async def test_a_discipline_name_that_is_blank_once_invisible_characters_go_is_refused(coalition):
+    refused = await coalition.organizer.slash(
+        coalition.general, "discipline create", name="\u200b\u3164\u2800"
+    )
+
+    assert "cannot be blank" in refused.response.content

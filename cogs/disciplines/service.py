@@ -13,6 +13,7 @@ from discord.utils import escape_markdown, escape_mentions  # text helpers only;
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserFacingError
+from bot.text import DISCIPLINE_NAME
 from bot.usecases import App, Work
 from db import disciplines as catalog
 from db.disciplines import DISCIPLINE_NAME_MAX, Discipline, slugify
@@ -103,9 +104,9 @@ def _entry(row: Discipline) -> DisciplineEntry:
 
 
 def clean_name(name: str) -> str:
-    """A discipline name with its whitespace folded; refuses names with no letters or digits, or too long."""
-    clean = " ".join(name.split())
-    if not slugify(clean) or len(clean) > DISCIPLINE_NAME_MAX:
+    """A typed discipline name cleaned (bot/text.py); refuses blank, too long, or without letters or digits."""
+    clean = DISCIPLINE_NAME.clean(name)
+    if not slugify(clean):
         raise UserFacingError(
             f"A discipline name needs letters or digits and at most {DISCIPLINE_NAME_MAX} characters."
         )

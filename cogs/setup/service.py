@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.text import CODE_OF_CONDUCT
 from bot.usecases import App
 from db import disciplines, guilds
 from db.guilds import ALL_CHANNEL_PURPOSES, ROLE_PURPOSES, ChannelPurpose, GuildConfig, RolePurpose
@@ -92,7 +93,8 @@ async def set_role(
 
 
 async def save_code_of_conduct(app: App, *, guild_id: int, actor_id: int, text: str) -> int:
-    """Store the code of conduct new members agree to; returns its length."""
+    """Store the code of conduct new members agree to, cleaned (bot/text.py); returns its length."""
+    text = CODE_OF_CONDUCT.clean(text)
     async with app.work() as work:
         await guilds.set_code_of_conduct(work.session, guild_id, text, work.now)
         await work.audit(guild_id, actor_id, "setup.code_of_conduct", f"{len(text)} characters")
