@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -48,12 +49,43 @@ class DisciplinesCog(
 ):
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
+        self._catch_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS)
+        self._catch_up = asyncio.create_task(self.catch_up_roles(), name="disciplines-catch-up")
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS)
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+
+    async def catch_up_roles(self) -> None:
+        """Discipline roles given or taken by hand while the bot was offline change the tags, once ready."""
+        await self.bot.wait_until_ready()
+        if not self.bot.intents.members:
+            return  # without the members intent the member list is partial: untagging from it would be wrong
+        for guild in list(self.bot.guilds):
+            if not guild.chunked:
+                await guild.chunk()  # every member, so that who holds a role is known
+            mapped = await service.mapped_role_ids(self.bot.app, guild.id)
+            roles = [role for role_id in mapped if (role := guild.get_role(role_id)) is not None]
+            changed = await service.catch_up_roles(
+                self.bot.app,
+                guild_id=guild.id,
+                present=frozenset(member.id for member in guild.members if not member.bot),
+                role_holders={role.id: frozenset(m.id for m in role.members) for role in roles},
+                absence_means_removed=frozenset(
+                    role.id for role in roles if role_tools.role_problem(guild, role) is None
+                ),
+            )
+            if changed.added or changed.removed:
+                log.info(
+                    "Guild %s: %d discipline tags added and %d removed to match roles changed while offline",
+                    guild.id,
+                    len(changed.added),
+                    len(changed.removed),
+                )
 
     # --------------------------------------------------------------------------------- roles
 

@@ -236,6 +236,38 @@ async def follow_role_changes(
             await catalog.remove_member_discipline(work.session, guild_id, user_id, row.id or 0)
 
 
+async def catch_up_roles(
+    app: App,
+    *,
+    guild_id: int,
+    present: frozenset[int],
+    role_holders: dict[int, frozenset[int]],
+    absence_means_removed: frozenset[int],
+) -> Retag:
+    """Roles given or taken by hand while the bot was offline: tag and untag present members to match.
+
+    `role_holders` maps each role to the members who hold it now. A member tagged but without the role is
+    untagged only for roles in `absence_means_removed` (roles the bot can give): when the bot could not give
+    a role, its absence says nothing about the member's choice.
+    """
+    added: list[DisciplineEntry] = []
+    removed: list[DisciplineEntry] = []
+    async with app.work() as work:
+        for row in await catalog.list_disciplines(work.session, guild_id):
+            if row.role_id is None or row.role_id not in role_holders or row.id is None:
+                continue
+            holding = role_holders[row.role_id]
+            tagged = set(await catalog.holders(work.session, guild_id, row.id)) & present
+            for user_id in sorted(holding - tagged):
+                await catalog.add_member_discipline(work.session, guild_id, user_id, row.id, work.now)
+                added.append(_entry(row))
+            if row.role_id in absence_means_removed:
+                for user_id in sorted(tagged - holding):
+                    await catalog.remove_member_discipline(work.session, guild_id, user_id, row.id)
+                    removed.append(_entry(row))
+        return Retag(added=tuple(added), removed=tuple(removed), catalog=())
+
+
 # ----------------------------------------------------------------------------- the directory
 
 
