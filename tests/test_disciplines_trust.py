@@ -210,3 +210,18 @@ async def test_a_discipline_name_that_is_blank_once_invisible_characters_go_is_r
     )
 
     assert "cannot be blank" in refused.response.content
+
+
+async def test_setup_check_reports_a_mapped_role_that_a_channel_now_lifts(coalition):
+    chosen = coalition.guild.create_role("Transit folks")
+    await coalition.env.settle()
+    await coalition.organizer.slash(coalition.general, "discipline map", name="Transportation", role=chosen)
+    private_channel_for(coalition, chosen, view_channel=True)
+    await coalition.env.settle()
+
+    result = await coalition.organizer.slash(coalition.general, "setup check")
+
+    fields = {field.name: field.value for field in result.response.embeds[0].fields}
+    problem = next(name for name in fields if "@Transit folks" in name)
+    assert "#steering-private" in problem
+    assert "Remove those channel permissions" in fields[problem]

@@ -193,6 +193,7 @@ class SetupCog(
             inputs.settings,
             members_intent=self.bot.intents.members,
             managed_role_ids=set(inputs.discipline_role_ids),
+            mapped_role_ids=set(inputs.mapped_role_ids),
         )
         await reply(interaction, embed=check_embed(findings), ephemeral=True)
 

@@ -35,6 +35,8 @@ class CheckInputs:
 
     settings: GuildSettings
     discipline_role_ids: frozenset[int]
+    # Roles an organizer mapped (or adopted by name long ago): checked for channel overwrites that lift them.
+    mapped_role_ids: frozenset[int] = frozenset()
 
 
 def _settings(config: GuildConfig) -> GuildSettings:
@@ -58,7 +60,8 @@ async def check_inputs(app: App, guild_id: int) -> CheckInputs:
         config = await guilds.get_config(work.session, guild_id)
         catalog = await disciplines.list_disciplines(work.session, guild_id)
         role_ids = frozenset(d.role_id for d in catalog if d.role_id is not None)
-        return CheckInputs(_settings(config), role_ids)
+        mapped = frozenset(d.role_id for d in catalog if d.role_id is not None and d.role_origin != "created")
+        return CheckInputs(_settings(config), role_ids, mapped)
 
 
 async def set_channel(
