@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Literal
 
 import discord
@@ -284,8 +285,14 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
     async def cast_vote(
         self, interaction: discord.Interaction, poll_id: int, choices: Sequence[int], *, edit: bool = False
     ) -> None:
-        """Record (or replace) the member's ballot, tell them, and refresh live results."""
+        """Acknowledge at once, record (or replace) the member's ballot, tell them, and refresh live results."""
         guild_id, voter = self._voter(interaction)
+        # Answer first: whatever queue the vote then waits in, Discord's 3-second window is already met.
+        acknowledged = await self._retry_once(
+            interaction.response.defer
+            if edit
+            else partial(interaction.response.defer, ephemeral=True, thinking=True)
+        )
         # Live counts are redrawn once the votes arriving together have all been recorded.
         with self.edits.busy(poll_id):
             result = await service.vote(
@@ -296,26 +303,31 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
                 choices=choices,
                 ballot_secret=self.ballot_secret,
             )
-            await self._answer_vote(interaction, views.vote_answer(result), edit=edit)
+            text = views.vote_answer(result)
+            answered = acknowledged and await self._retry_once(
+                partial(interaction.edit_original_response, content=text, view=None)
+                if edit
+                else partial(interaction.followup.send, text, ephemeral=True)
+            )
+            if not answered:
+                # The ballot is stored and the live counts still follow; only the confirmation could not be shown.
+                log.warning("Vote of user %s stored, but its answer could not be sent", interaction.user.id)
             if result.poll.live_results:
                 self.edits.request(poll_id, lambda: self._edit_live_message(poll_id, guild_id))
 
-    async def _answer_vote(self, interaction: discord.Interaction, text: str, *, edit: bool) -> None:
-        """Tell the member their vote is stored; a refused answer is tried once more, never turned into an apology."""
+    @staticmethod
+    async def _retry_once(send: Callable[[], Awaitable[object]]) -> bool:
+        """Send one answer, trying once more when Discord refuses it; False when it could not be sent."""
         for attempt in range(2):
             try:
-                if edit:
-                    await interaction.response.edit_message(content=text, view=None)
-                else:
-                    await interaction.response.send_message(text, ephemeral=True)
-                return
+                await send()
+                return True
             except discord.NotFound:
-                break  # the interaction expired: nothing can reach the member through it any more
+                return False  # the interaction expired: nothing reaches the member through it any more
             except discord.HTTPException:
                 if attempt:
-                    break
-        # The ballot is stored and the live counts still follow; only the confirmation could not be shown.
-        log.warning("Vote of user %s stored, but its answer could not be sent", interaction.user.id)
+                    return False
+        return False
 
     async def show_ranking(
         self, interaction: discord.Interaction, poll_id: int, picks: Sequence[int], *, first: bool = False
