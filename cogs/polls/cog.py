@@ -334,6 +334,11 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
     ) -> None:
         """Show the next ranking step (a new private message on the first step, an edit afterwards)."""
         guild_id, voter = self._voter(interaction)
+        # Answer first, as votes do: the step is read from the database only after Discord has its answer.
+        if first:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        else:
+            await interaction.response.defer()
         step = await service.ranking_step(
             self.bot.app,
             guild_id=guild_id,
@@ -346,9 +351,9 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
         content = views.ranking_prompt(step.poll, step.picks, step.current)
         view = views.ranking_view(step.poll, step.picks)
         if first:
-            await interaction.response.send_message(content, view=view, ephemeral=True)
+            await interaction.followup.send(content, view=view, ephemeral=True)
         else:
-            await interaction.response.edit_message(content=content, view=view)
+            await interaction.edit_original_response(content=content, view=view)
 
     async def _edit_live_message(self, poll_id: int, guild_id: int) -> None:
         shown = await service.live_results(self.bot.app, guild_id=guild_id, poll_id=poll_id)
