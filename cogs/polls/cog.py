@@ -115,8 +115,9 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
             department_mode=one_per_department,
             ballot_secret=self.ballot_secret,
         )
-        target = await self._poll_channel(interaction, channel)
+        # Before anything waits on the database (the channel setting, then the poll itself).
         await defer(interaction)
+        target = await self._poll_channel(interaction, channel)
         created = await service.create_poll(
             self.bot.app,
             guild_id=interaction.guild.id,
@@ -202,11 +203,11 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
         """Show a poll's results with a chart (live-results polls, closed polls, or organizers)."""
         assert interaction.guild_id is not None
         poll_id = service.parse_poll_ref(poll)
+        await defer(interaction)
         organizer = await is_organizer(self.bot, interaction.user, interaction.guild)
         shown = await service.poll_results(
             self.bot.app, guild_id=interaction.guild_id, poll_id=poll_id, organizer=organizer
         )
-        await defer(interaction)
         embed, file = await self._results_with_chart(shown)
         hidden = shown.poll.is_open and not shown.poll.live_results
         note = "Hidden from members until the poll closes." if hidden else None
@@ -244,6 +245,7 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
     async def list_polls(self, interaction: discord.Interaction) -> None:
         """List this server's open polls and the latest closed ones."""
         assert interaction.guild_id is not None
+        await defer(interaction)
         found = await service.list_polls(self.bot.app, guild_id=interaction.guild_id, limit=15)
         if not found:
             await reply(interaction, "There are no polls in this server yet.", ephemeral=True)
