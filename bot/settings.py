@@ -12,6 +12,8 @@ from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from db.engine import redacted_url
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/coalition.db"
 TOKEN_HELP = (
     "Create an application at https://discord.com/developers/applications, copy its bot token "
@@ -43,8 +45,8 @@ class Settings:
 
     @property
     def safe_database_url(self) -> str:
-        """Return the database URL with any password hidden."""
-        return make_url(self.database_url).render_as_string(hide_password=True)
+        """Return the database URL with its password (and any credential in its query) hidden."""
+        return redacted_url(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,16 +81,25 @@ def parse_database_url(raw: str) -> str:
     raw = raw.strip()
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
+        # Not echoed: what is in DATABASE_URL may be a password, or hold one.
         raise SettingsError(
-            f"DATABASE_URL {raw[:60]!r} is not a database URL; use sqlite+aiosqlite:///data/coalition.db "
-            "or postgresql+asyncpg://user:password@host/dbname."
+            "DATABASE_URL is not a database URL I can read (it is not shown here, in case it holds a "
+            "password); use sqlite+aiosqlite:///data/coalition.db or postgresql+asyncpg://user:password@host/dbname."
         ) from None
     backend = url.get_backend_name()
     if backend == "sqlite":
+        if url.username or url.password or url.host:
+            raise SettingsError(
+                "DATABASE_URL names a SQLite file, which takes no user, password or host; write it as "
+                "sqlite+aiosqlite:///data/coalition.db (three slashes, then the path)."
+            )
         url = url.set(drivername="sqlite+aiosqlite")
     elif backend in {"postgresql", "postgres"}:
         url = url.set(drivername="postgresql+asyncpg")
+        if "sslmode" in url.query:
+            # Hosting providers write libpq's `sslmode`; asyncpg takes the same values as `ssl`.
+            url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": url.query["sslmode"]})
     else:
         raise SettingsError(
             f"DATABASE_URL uses {backend!r}, which the bot does not support; use SQLite "

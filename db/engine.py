@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,35 @@ log = logging.getLogger(__name__)
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or opened; the message says which and why."""
+
+
+# Query parameters that carry a credential (asyncpg reads `password` from the query string too).
+_SECRET_QUERY = re.compile(r"pass|secret|token|key", re.IGNORECASE)
+
+
+def redacted_url(url: str) -> str:
+    """The URL to show people: its password, and any credential in the query string, replaced by ***."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return "(an unreadable URL, not shown)"
+    hidden = {key: "***" for key in parsed.query if _SECRET_QUERY.search(key)}
+    rendered = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    return rendered.replace("=%2A%2A%2A", "=***")
+
+
+def redact(text: str, url: str) -> str:
+    """Text about a URL (a driver's error, say) with every form of the URL's secrets replaced by ***."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return text
+    secrets = [parsed.password or ""]
+    secrets += [str(value) for key, value in parsed.query.items() if _SECRET_QUERY.search(key)]
+    for secret in filter(None, map(str, secrets)):
+        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+            text = text.replace(form, "***")
+    return text
 
 
 class DatabaseBusy(RuntimeError):
@@ -129,10 +160,18 @@ class Database:
         try:
             async with self.engine.connect() as connection:
                 await connection.exec_driver_sql("SELECT 1")
-        except (OSError, DBAPIError, OperationalError) as exc:
-            safe = make_url(self.url).render_as_string(hide_password=True)
-            reason = str(getattr(exc, "orig", exc) or exc).splitlines()[0][:200]
-            raise DatabaseUnavailable(f"Cannot open the database at {safe}: {reason}.") from exc
+        # Any failure here (a refused connection, a bad password, an option the driver does not take) is
+        # the same news at start-up: say where, and why in one line, with no secret in it.
+        except Exception as exc:
+            raise DatabaseUnavailable(
+                f"Cannot open the database at {redacted_url(self.url)}: {self.reason(exc)}."
+            ) from exc
+
+    def reason(self, error: BaseException) -> str:
+        """The first line of a database error, fit to show: short, and with no secret of the URL in it."""
+        text = str(getattr(error, "orig", None) or error).strip()
+        first = text.splitlines()[0].rstrip(".") if text else error.__class__.__name__
+        return redact(first, self.url)[:200]
 
     async def dispose(self) -> None:
         await self.engine.dispose()

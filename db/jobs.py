@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Text, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
 
@@ -46,7 +46,7 @@ async def schedule(
     guild_id: int | None = None,
 ) -> ScheduledJob:
     """Schedule a job under a unique key; a key already scheduled (in any state) is returned unchanged."""
-    existing = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+    existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
     if existing is not None:
         return existing
     job = ScheduledJob(
@@ -57,7 +57,7 @@ async def schedule(
         async with session.begin_nested():
             session.add(job)
     except Exception:
-        existing = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
         if existing is None:
             raise
         return existing
@@ -68,7 +68,7 @@ async def reschedule(session: AsyncSession, key: str, due_at: datetime) -> bool:
     """Move a pending job to a new time; False if it is not pending any more."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key == key, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .where(col(ScheduledJob.key) == key, col(ScheduledJob.status) == PENDING)
         .values(due_at=due_at)
     )
     return _rowcount(result) == 1
@@ -78,7 +78,7 @@ async def cancel(session: AsyncSession, key: str) -> bool:
     """Cancel a pending job; False if it already ran, runs, or never existed."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key == key, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .where(col(ScheduledJob.key) == key, col(ScheduledJob.status) == PENDING)
         .values(status=CANCELLED)
     )
     return _rowcount(result) == 1
@@ -88,22 +88,22 @@ async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
     """Cancel every pending job whose key starts with the prefix."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key.startswith(prefix), ScheduledJob.status == PENDING)  # type: ignore[attr-defined]
+        .where(col(ScheduledJob.key).startswith(prefix), col(ScheduledJob.status) == PENDING)
         .values(status=CANCELLED)
     )
     return _rowcount(result)
 
 
 async def get(session: AsyncSession, key: str) -> ScheduledJob | None:
-    return await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+    return await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
     """The due time of the earliest pending job."""
     return await session.scalar(
-        select(ScheduledJob.due_at)
-        .where(ScheduledJob.status == PENDING)  # type: ignore[arg-type]
-        .order_by(ScheduledJob.due_at)
+        select(col(ScheduledJob.due_at))
+        .where(col(ScheduledJob.status) == PENDING)
+        .order_by(col(ScheduledJob.due_at))
         .limit(1)
     )
 
@@ -111,9 +111,9 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
 async def oldest_claim_at(session: AsyncSession) -> datetime | None:
     """When the oldest running claim was made (its lease ends a fixed time later)."""
     return await session.scalar(
-        select(ScheduledJob.claimed_at)
-        .where(ScheduledJob.status == RUNNING)  # type: ignore[arg-type]
-        .order_by(ScheduledJob.claimed_at)
+        select(col(ScheduledJob.claimed_at))
+        .where(col(ScheduledJob.status) == RUNNING)
+        .order_by(col(ScheduledJob.claimed_at))
         .limit(1)
     )
 
@@ -122,7 +122,7 @@ async def release_stale(session: AsyncSession, now: datetime, lease: timedelta) 
     """Return jobs claimed by a process that died mid-run to the queue."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.status == RUNNING, ScheduledJob.claimed_at < now - lease)  # type: ignore[arg-type, operator]
+        .where(col(ScheduledJob.status) == RUNNING, col(ScheduledJob.claimed_at) < now - lease)
         .values(status=PENDING, claimed_by=None, claimed_at=None)
     )
     return _rowcount(result)
@@ -131,18 +131,22 @@ async def release_stale(session: AsyncSession, now: datetime, lease: timedelta) 
 async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: int = 50) -> list[ScheduledJob]:
     """Claim up to `limit` due jobs for this worker; a job another worker claimed first is skipped."""
     candidates = await session.scalars(
-        select(ScheduledJob.id)
-        .where(ScheduledJob.status == PENDING, ScheduledJob.due_at <= now)  # type: ignore[arg-type]
-        .order_by(ScheduledJob.due_at, ScheduledJob.id)
+        select(col(ScheduledJob.id))
+        .where(col(ScheduledJob.status) == PENDING, col(ScheduledJob.due_at) <= now)
+        .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
         .limit(limit)
     )
+    # Primary keys are never NULL; the filter only narrows the column's declared `int | None`.
+    job_ids = [job_id for job_id in candidates if job_id is not None]
     claimed: list[int] = []
-    for job_id in candidates:
+    for job_id in job_ids:
         # The status test in the WHERE clause is the lock: only one UPDATE can move it off pending.
         result = await session.execute(
             update(ScheduledJob)
-            .where(ScheduledJob.id == job_id, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
-            .values(status=RUNNING, claimed_by=worker, claimed_at=now, attempts=ScheduledJob.attempts + 1)
+            .where(col(ScheduledJob.id) == job_id, col(ScheduledJob.status) == PENDING)
+            .values(
+                status=RUNNING, claimed_by=worker, claimed_at=now, attempts=col(ScheduledJob.attempts) + 1
+            )
         )
         if _rowcount(result) == 1:
             claimed.append(job_id)
@@ -150,8 +154,8 @@ async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: in
         return []
     rows = await session.scalars(
         select(ScheduledJob)
-        .where(ScheduledJob.id.in_(claimed))  # type: ignore[union-attr]
-        .order_by(ScheduledJob.due_at, ScheduledJob.id)
+        .where(col(ScheduledJob.id).in_(claimed))
+        .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
         .execution_options(populate_existing=True)
     )
     return list(rows)
@@ -160,7 +164,7 @@ async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: in
 async def finish(session: AsyncSession, job_id: int, now: datetime) -> None:
     await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.id == job_id)  # type: ignore[arg-type]
+        .where(col(ScheduledJob.id) == job_id)
         .values(status=DONE, finished_at=now, last_error=None)
     )
 
@@ -174,7 +178,7 @@ async def fail(
         values.update(status=FAILED, finished_at=now)
     else:
         values.update(status=PENDING, due_at=retry_at, claimed_at=None)
-    await session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(**values))  # type: ignore[arg-type]
+    await session.execute(update(ScheduledJob).where(col(ScheduledJob.id) == job_id).values(**values))
 
 
 def _rowcount(result: Any) -> int:
