@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
@@ -37,6 +38,9 @@ class Settings:
     # Seals each secret poll's key (see db/polls.py); kept out of the database so a copy of it cannot
     # re-link ballots to voters. Unset: secret polls are refused.
     ballot_secret: str | None = None
+    # discord.py's sharding: how many shards the bot has in all, and which of them this process runs.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
@@ -73,6 +77,7 @@ class Settings:
             log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
             departed_retention_days=_parse_int(environ, "DEPARTED_RETENTION_DAYS") or 90,
             ballot_secret=_parse_ballot_secret(environ.get("BALLOT_SECRET") or ""),
+            **_parse_shards(environ),
         )
 
 
@@ -139,3 +144,33 @@ def _parse_ballot_secret(raw: str) -> str | None:
             '`python -c "import secrets; print(secrets.token_hex(32))"`.'
         )
     return secret
+
+
+def _parse_shards(environ: Mapping[str, str]) -> dict[str, Any]:
+    """SHARD_COUNT, and optionally SHARD_IDS ("0,1" or "0-3"): the shards this process runs."""
+    count = _parse_int(environ, "SHARD_COUNT")
+    raw_ids = (environ.get("SHARD_IDS") or "").strip()
+    if count is None:
+        if raw_ids:
+            raise SettingsError(
+                "SHARD_IDS needs SHARD_COUNT, the number of shards in all processes together."
+            )
+        return {}
+    if count < 1:
+        raise SettingsError("SHARD_COUNT must be 1 or more.")
+    if not raw_ids:
+        return {"shard_count": count, "shard_ids": tuple(range(count))}
+    ids: list[int] = []
+    try:
+        for part in raw_ids.split(","):
+            first, _, last = part.strip().partition("-")
+            ids.extend(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise SettingsError(
+            f"SHARD_IDS {raw_ids[:40]!r} is not a list like 0,1 or a range like 0-3."
+        ) from None
+    if not ids or any(not 0 <= shard < count for shard in ids) or len(set(ids)) != len(ids):
+        raise SettingsError(
+            f"SHARD_IDS must name distinct shards from 0 to {count - 1}, not {raw_ids[:40]!r}."
+        )
+    return {"shard_count": count, "shard_ids": tuple(sorted(ids))}
