@@ -38,7 +38,7 @@ async def _close(
 ) -> ClosedPoll | None:
     """Close the poll once (an organizer's close is checked against their server and refused twice)."""
     async with app.work() as work:
-        if guild_id is not None and not (await poll_in_guild(work.session, guild_id, poll_id)).is_open:
+        if guild_id is not None and not (await poll_in_guild(work, guild_id, poll_id)).is_open:
             raise UserFacingError(f"Poll #{poll_id} is already closed.")
         closed = await store.close_poll(work.session, poll_id, work.now, closed_by)
         poll = await work.session.get(Poll, poll_id, populate_existing=True)
