@@ -105,6 +105,7 @@ async def test_member_exports_everything_then_deletes_it_and_nothing_of_theirs_r
         assert await privacy.find_member_id(session, member.id) == []
         ballots = await session.scalar(text("SELECT COUNT(*) FROM poll_ballot"))
     assert ballots == 0  # the named vote is gone, so the poll counts it no more
+    assert "0 ballots" in coalition.channels["polls"].last_message.embeds[0].footer.text
     assert await _campaign_totals(coalition) == totals_before
     roles = coalition.bot.get_guild(coalition.guild.id).get_member(member.id).roles
     assert [role.name for role in roles if not role.is_default()] == []

@@ -7,7 +7,7 @@ import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -370,6 +370,12 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
             # Refused for now (a 500, a rate limit): redraw again soon rather than wait for the next vote.
             retry_at = await service.schedule_live_refresh(self.bot.app, guild_id=guild_id, poll_id=poll_id)
             log.warning("Could not refresh live results of poll %s; trying again at %s", poll_id, retry_at)
+
+    @commands.Cog.listener()
+    async def on_member_forgotten(self, guild_id: int, deletion: Any) -> None:
+        """A member deleted their data: their named ballots are gone, so live counts are redrawn."""
+        for poll_id in deletion.polls_recounted:
+            await self._edit_live_message(poll_id, guild_id)
 
     async def run_refresh_job(self, job: ScheduledJob) -> None:
         if job.guild_id is not None:
