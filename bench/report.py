@@ -79,6 +79,8 @@ def combine(bot: dict[str, Any], bare: dict[str, Any], *, scale: str, database: 
         },
         "ready_s": bot["ready_s"],
         "ready": bot["ready"],
+        "start_up_wrote": bot["start_up_wrote"],
+        "logged_errors": bot["logged_errors"],
         "rss_mb": bot["rss_mb"],
         "rss_end_mb": bot["rss_end_mb"],
         "bare_rss_mb": bare["rss_mb"],
@@ -120,6 +122,9 @@ def render(figures: dict[str, Any]) -> str:
         f"  same burst with settle after every click: {burst['settle_each']['per_second']}/s "
         f"(bare {burst['settle_each']['bare_per_second']}/s)",
         f"search: median {figures['search']['median_ms']:.1f} ms, p99 {figures['search']['p99_ms']:.1f} ms",
+        f"start-up marked {figures['start_up_wrote']['profiles_marked_left']} profiles departed and scheduled "
+        f"{figures['start_up_wrote']['jobs_scheduled']} jobs; the bot logged {figures['logged_errors']['total']} "
+        f"errors ({figures['logged_errors']['start_up']} during start-up)",
         f"ready {figures['ready_s']:.2f} s (with migrations); resident memory {figures['rss_mb']} MB "
         f"(bare bot on the same guild {figures['bare_rss_mb']} MB); database {figures['database_mb']} MB",
         f"SimCord's own share of the time: {figures['harness_share']:.1%} of the bot's hot paths, "

@@ -31,7 +31,9 @@ from bot.settings import Settings
 from db import migrate
 from db.engine import Database
 
-SETTLE_TIMEOUT = 600.0
+# Long enough for a 10,000-member start-up on a busy machine, and shorter than the real timers some
+# drivers keep (SimCord would otherwise wait for them: a timer due after the deadline counts as parked).
+SETTLE_TIMEOUT = 120.0
 
 
 def rss_mb() -> float:
@@ -48,8 +50,9 @@ def rss_mb() -> float:
 async def start_patiently(env: Env) -> None:
     """Start SimCord, letting the bot take as long as it needs to settle (SimCord allows 5 s at start-up).
 
-    A 10,000-member guild takes longer than that to arrive and be chunked on a busy machine; the time it
-    takes is what `ready_s` reports, so it must not fail the run.
+    A 10,000-member guild takes longer than that on a busy machine, and that time is what `ready_s`
+    reports, so it must not fail the run. (SimCord sends READY before the guild's members are chunked, so
+    `on_ready` sees one cached member; the figures carry what start-up then did to the world.)
     """
     settle = env._settle_internal
 
@@ -63,6 +66,29 @@ async def start_patiently(env: Env) -> None:
         await env.start()
     finally:
         del env._settle_internal
+
+
+class ErrorCount(logging.Handler):
+    """Counts the ERROR records the bot logs (a SQLite lock timeout, a failed refresh) during a run."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("bot", "cogs", "db", "discord")):
+            self.count += 1
+
+
+async def after_start(database: Database, guild_id: int) -> dict[str, int]:
+    """What start-up wrote: profiles it marked as departed and jobs it scheduled (the world had none)."""
+    profiles, jobs = TABLES["member_profile"], TABLES["scheduled_job"]
+    async with database.engine.connect() as connection:
+        left = await connection.execute(
+            select(func.count()).where(profiles.c.guild_id == guild_id, profiles.c.left_at.is_not(None))
+        )
+        scheduled = await connection.execute(select(func.count()).select_from(jobs))
+        return {"profiles_marked_left": int(left.scalar_one()), "jobs_scheduled": int(scheduled.scalar_one())}
 
 
 def _runs(runs: dict[str, Run]) -> dict[str, Any]:
@@ -80,6 +106,8 @@ async def run_bot_side(scale: Scale, database_url: str) -> dict[str, Any]:
     construct_s = time.perf_counter() - started
     probe = Probe()
     probe.install()
+    errors = ErrorCount()
+    logging.getLogger().addHandler(errors)
     env = Env(bot, settle_timeout=SETTLE_TIMEOUT)
     try:
         world = build_guild(env, scale.members)
@@ -91,6 +119,8 @@ async def run_bot_side(scale: Scale, database_url: str) -> dict[str, Any]:
         await bot.wait_until_ready()
         await env.settle()
         start_s = time.perf_counter() - started
+        started_with = await after_start(database, fixtures.guild_id)
+        errors_at_start = errors.count
         probe.time_client_parsers(bot)
         gc.collect()
         memory = rss_mb()
@@ -104,6 +134,8 @@ async def run_bot_side(scale: Scale, database_url: str) -> dict[str, Any]:
             "ready": {"migrate_s": migrate_s, "construct_s": construct_s, "start_s": start_s},
             "ready_s": round(migrate_s + construct_s + start_s, 3),
             "world_fill_s": round(fill_s, 2),
+            "start_up_wrote": started_with,
+            "logged_errors": {"start_up": errors_at_start, "total": errors.count},
             "rss_mb": memory,
             "rss_end_mb": rss_mb(),
             "database_mb": await database_mb(database),
@@ -114,6 +146,7 @@ async def run_bot_side(scale: Scale, database_url: str) -> dict[str, Any]:
     finally:
         await env.shutdown()
         probe.uninstall()
+        logging.getLogger().removeHandler(errors)
         await database.dispose()
 
 

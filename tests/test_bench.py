@@ -10,6 +10,7 @@ import pytest
 
 from bench.__main__ import main
 from bench.hotpaths import PATHS, spread
+from tests.conftest import BOT_BACKEND, POSTGRES_URL
 
 REQUIRED = [
     "burst_1000.over_capacity",
@@ -43,7 +44,10 @@ def _lookup(figures: dict[str, object], dotted: str) -> object:
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     """One tiny bench, both sides in this process: (what main returned, the JSON file it wrote)."""
     output = tmp_path_factory.mktemp("bench") / "latest.json"
-    return main(["--scale", "tiny", "--in-process", "--output", str(output)]), output
+    options = ["--scale", "tiny", "--in-process", "--output", str(output)]
+    if BOT_BACKEND == "postgresql" and POSTGRES_URL:
+        options += ["--database-url", POSTGRES_URL]
+    return main(options), output
 
 
 def test_tiny_bench_writes_every_figure(tiny_run: tuple[dict[str, Any], Path]) -> None:
