@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 
 import aiohttp
 import discord
+from sqlalchemy.exc import DBAPIError
 
 from bot import logs
 from bot.settings import Settings, SettingsError
@@ -61,14 +63,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-async def _with_database(settings: Settings, action):  # type: ignore[no-untyped-def]
-    database = Database(settings.database_url)
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    """Open the database and bring its schema up to date, or raise DatabaseUnavailable in one sentence."""
+    try:
+        database = Database(settings.database_url)
+    except OSError as exc:  # the folder of a SQLite file cannot be created
+        raise DatabaseUnavailable(
+            f"Cannot create the database at {settings.safe_database_url}: {exc}."
+        ) from exc
     try:
         await database.check_connection()
-        await migrate.upgrade(database)
-        return await action(database)
+        try:
+            await migrate.upgrade(database)
+        except DBAPIError as exc:
+            raise DatabaseUnavailable(
+                f"Cannot update the schema of the database at {settings.safe_database_url}: "
+                f"{database.reason(exc)}."
+            ) from exc
+        yield database
     finally:
         await database.dispose()
+
+
+async def _with_database(settings: Settings, action: Callable[[Database], Awaitable[int]]) -> int:
+    async with _database(settings) as database:
+        return await action(database)
 
 
 async def _upgrade(settings: Settings) -> int:
@@ -80,23 +100,21 @@ async def _upgrade(settings: Settings) -> int:
 
 
 async def _run_bot(settings: Settings) -> int:
-    from bot.core import CoalitionBot
+    from bot.core import build_bot
 
     token = settings.require_token()
-    database = Database(settings.database_url)
-    try:
-        await database.check_connection()
-        await migrate.upgrade(database)
+    async with _database(settings) as database:
         members_intent = True
         while True:
-            bot = CoalitionBot(settings, database, members_intent=members_intent)
+            bot = build_bot(settings, database, members_intent=members_intent)
             try:
                 async with bot:
                     await bot.start(token)
                 return 0
             except (aiohttp.ClientError, OSError) as exc:
+                reason = (str(exc).strip().splitlines() or [""])[0]
                 print(
-                    f"Cannot reach Discord ({exc.__class__.__name__}: {exc}); check the network and try again.",
+                    f"Cannot reach Discord ({exc.__class__.__name__}: {reason}); check the network and try again.",
                     file=sys.stderr,
                 )
                 return 1
@@ -113,8 +131,6 @@ async def _run_bot(settings: Settings) -> int:
                     "Enable it in the Developer Portal (Bot → Privileged Gateway Intents) and restart."
                 )
                 members_intent = False
-    finally:
-        await database.dispose()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import logging
 import discord
 from discord import app_commands
 
+from db.engine import DatabaseBusy
+
 log = logging.getLogger(__name__)
 
 APOLOGY = (
@@ -47,6 +49,8 @@ def user_message(error: BaseException) -> str | None:
             return f"I could not understand {original.value!r} for that option. Please pick one of the suggestions."
         original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]
     if isinstance(original, UserFacingError):
+        return original.message
+    if isinstance(original, DatabaseBusy):
         return original.message
     if isinstance(original, app_commands.NoPrivateMessage):
         return "That command only works inside a server, not in DMs."

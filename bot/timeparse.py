@@ -68,6 +68,8 @@ _TIME_FORMATS = ("%H:%M", "%I:%M%p", "%I%p", "%H")
 _ISO_T = re.compile(r"^(\d{4}-\d{2}-\d{2})T")
 _RELATIVE_DAYS = {"today": 0, "tomorrow": 1}
 MAX_AHEAD = timedelta(days=3 * 366)
+# Longer than any date, time or duration anyone types; reading more only costs time.
+MAX_TYPED = 100
 
 
 def parse_zone(name: str | None) -> ZoneInfo:
@@ -76,7 +78,8 @@ def parse_zone(name: str | None) -> ZoneInfo:
     wanted = ZONE_ALIASES.get(text.lower(), text)
     try:
         return ZoneInfo(wanted)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        # OSError: a name that is a folder of the zone database ("America") or too long for a file name.
         raise TimeError(
             f"I don't know the time zone “{text[:40]}”. Use a name like `America/Chicago`, "
             "or ET, CT, MT, PT, AKT, HT or UTC."
@@ -88,13 +91,18 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo = UTC_ZONE, what: str
     value = " ".join(text.strip().split())
     if not value:
         raise TimeError(f"The {what} is empty.")
+    if len(value) > MAX_TYPED:
+        raise TimeError(
+            f"The {what} is too long to be a date and time: keep it under {MAX_TYPED} characters."
+        )
     stamp = _DISCORD_TIMESTAMP.fullmatch(value)
     if stamp:
-        return _from_timestamp(int(stamp.group(1)), what)
-    moment = _duration(value, now) or _local(value, now, zone, what)
+        moment: datetime | None = _from_timestamp(int(stamp.group(1)), what)
+    else:
+        moment = _duration(value, now) or _local(value, now, zone, what)
     if moment is None:
         raise TimeError(
-            f"I could not read “{value[:40]}” as the {what}. Type a date and time like `2026-12-01 17:00` "
+            f"I could not read the {what} “{value[:40]}”. Type a date and time like `2026-12-01 17:00` "
             f"or `12/01/2026 5pm` (in {zone_label(zone)}), `tomorrow 9am`, or a duration like `2d` or `3h 30m`."
         )
     if moment - now > MAX_AHEAD:
@@ -121,13 +129,15 @@ def _from_timestamp(seconds: int, what: str) -> datetime:
 
 def _duration(value: str, now: datetime) -> datetime | None:
     compact = value.lower().removeprefix("in ").strip()
-    if not compact or _DURATION_PART.sub("", compact).replace(",", "").replace("and", "").strip():
+    parts = _DURATION_PART.findall(compact)
+    # Only amounts and units, joined by commas or "and"; "and" alone is not a duration of nothing.
+    if not parts or _DURATION_PART.sub("", compact).replace(",", "").replace("and", "").strip():
         return None
     delta = timedelta()
-    for amount, unit in _DURATION_PART.findall(compact):
+    for amount, unit in parts:
         delta += timedelta(**{_DURATION_UNITS[unit[0].lower()]: int(amount)})
-    if delta > MAX_AHEAD:
-        return now + MAX_AHEAD + timedelta(days=1)  # refused with the three-year sentence
+        if delta > MAX_AHEAD:
+            return now + MAX_AHEAD + timedelta(days=1)  # refused with the three-year sentence
     return now + delta
 
 
@@ -138,13 +148,20 @@ def _local(value: str, now: datetime, zone: ZoneInfo, what: str) -> datetime | N
     day, clock = found
     naive = datetime.combine(day, clock)
     local = naive.replace(tzinfo=zone)
+    try:
+        in_utc = local.astimezone(UTC)
+        round_trip = in_utc.astimezone(zone).replace(tzinfo=None)
+    except OverflowError as error:  # year 1 or 9999 pushed past the calendar by the zone's offset
+        raise TimeError(
+            f"{naive:%Y-%m-%d %H:%M} is out of range for the {what}; please check the year."
+        ) from error
     # A time that a daylight-saving change skips (2:30 on the spring-forward night) does not exist there.
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+    if round_trip != naive:
         raise TimeError(
             f"{naive:%Y-%m-%d %H:%M} does not exist in {zone_label(zone)} (the clocks jump forward); "
             f"pick another {what}."
         )
-    return local.astimezone(UTC)
+    return in_utc
 
 
 def _split_date_time(value: str, now: datetime, zone: ZoneInfo) -> tuple[date, time] | None:

@@ -57,7 +57,8 @@ class InvalidId(ValueError):
 # ----------------------------------------------------------------------------- id declarations
 
 _FIELD = re.compile(r"\{(?P<name>[a-z_][a-z0-9_]*):(?P<kind>[a-z0-9_|-]+)\}")
-_KIND_PATTERNS = {"int": r"\d{1,20}", "code": r"[0-9a-z]{0,25}", "word": r"[a-z0-9_-]{1,32}"}
+# ASCII digits only: `\d` would also match other scripts' digits, which int() reads as the same number.
+_KIND_PATTERNS = {"int": r"[0-9]{1,20}", "code": r"[0-9a-z]{0,25}", "word": r"[a-z0-9_-]{1,32}"}
 
 
 class IdSpec:
@@ -109,6 +110,15 @@ class IdSpec:
         extra = set(values) - set(self.kinds)
         if missing or extra:
             raise ValueError(f"{self.spec}: missing {sorted(missing)}, unexpected {sorted(extra)}")
+        for name, kind in self.kinds.items():
+            number = values.get(name)
+            # A number parse() would refuse makes a control that is stale from the start.
+            if (
+                kind == "int"
+                and number is not None
+                and not (isinstance(number, int) and 0 <= number <= BIGINT_MAX)
+            ):
+                raise ValueError(f"{self.spec}: {name}={number!r} is not a number from 0 to {BIGINT_MAX}")
 
         def segment(text: str) -> str:
             def field(match: re.Match[str]) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Index, Text, func, select
+from sqlalchemy import ColumnElement, Index, Text, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
 
@@ -33,21 +32,11 @@ async def record(
     return entry
 
 
-async def recent(session: AsyncSession, guild_id: int, limit: int = 20) -> list[AuditEntry]:
-    rows = await session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.guild_id == guild_id)
-        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined, union-attr]
-        .limit(limit)
-    )
-    return list(rows)
-
-
-def _of_kind(guild_id: int, kind: str | None) -> list[Any]:
-    table = AuditEntry.__table__.c  # type: ignore[attr-defined]  # SQLModel tables carry __table__ at run time
-    where = [table.guild_id == guild_id]
+def _of_kind(guild_id: int, kind: str | None) -> list[ColumnElement[bool]]:
+    where = [col(AuditEntry.guild_id) == guild_id]
     if kind:
-        where.append(table.action.like(f"{kind}.%"))
+        # autoescape: a kind is matched as typed, never as a LIKE pattern.
+        where.append(col(AuditEntry.action).startswith(f"{kind}.", autoescape=True))
     return where
 
 
@@ -63,11 +52,10 @@ async def page(
     session: AsyncSession, guild_id: int, kind: str | None, *, offset: int, limit: int
 ) -> list[AuditEntry]:
     """A slice of the guild's log, newest first."""
-    table = AuditEntry.__table__.c  # type: ignore[attr-defined]  # SQLModel tables carry __table__ at run time
     rows = await session.scalars(
         select(AuditEntry)
         .where(*_of_kind(guild_id, kind))
-        .order_by(table.created_at.desc(), table.id.desc())
+        .order_by(col(AuditEntry.created_at).desc(), col(AuditEntry.id).desc())
         .offset(offset)
         .limit(limit)
     )

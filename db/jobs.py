@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Text, select, update
+from sqlalchemy import JSON, ColumnElement, Index, Text, and_, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
 
@@ -35,6 +36,24 @@ class ScheduledJob(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """The shards a process runs: it claims only the jobs of guilds on them (and guild-less jobs on shard 0)."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def condition(self) -> ColumnElement[bool]:
+        guild = col(ScheduledJob.guild_id)
+        # Discord's rule: a guild lives on shard (guild_id >> 22) % shard_count.
+        mine = ((guild // (1 << 22)) % self.count).in_(self.ids)
+        return or_(mine, guild.is_(None)) if 0 in self.ids else and_(guild.is_not(None), mine)
+
+
+def _for(shards: Shards | None) -> list[ColumnElement[bool]]:
+    return [] if shards is None else [shards.condition()]
+
+
 async def schedule(
     session: AsyncSession,
     *,
@@ -46,7 +65,7 @@ async def schedule(
     guild_id: int | None = None,
 ) -> ScheduledJob:
     """Schedule a job under a unique key; a key already scheduled (in any state) is returned unchanged."""
-    existing = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+    existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
     if existing is not None:
         return existing
     job = ScheduledJob(
@@ -57,7 +76,7 @@ async def schedule(
         async with session.begin_nested():
             session.add(job)
     except Exception:
-        existing = await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+        existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
         if existing is None:
             raise
         return existing
@@ -68,7 +87,7 @@ async def reschedule(session: AsyncSession, key: str, due_at: datetime) -> bool:
     """Move a pending job to a new time; False if it is not pending any more."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key == key, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .where(col(ScheduledJob.key) == key, col(ScheduledJob.status) == PENDING)
         .values(due_at=due_at)
     )
     return _rowcount(result) == 1
@@ -78,7 +97,7 @@ async def cancel(session: AsyncSession, key: str) -> bool:
     """Cancel a pending job; False if it already ran, runs, or never existed."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key == key, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
+        .where(col(ScheduledJob.key) == key, col(ScheduledJob.status) == PENDING)
         .values(status=CANCELLED)
     )
     return _rowcount(result) == 1
@@ -88,61 +107,69 @@ async def cancel_prefix(session: AsyncSession, prefix: str) -> int:
     """Cancel every pending job whose key starts with the prefix."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.key.startswith(prefix), ScheduledJob.status == PENDING)  # type: ignore[attr-defined]
+        .where(col(ScheduledJob.key).startswith(prefix), col(ScheduledJob.status) == PENDING)
         .values(status=CANCELLED)
     )
     return _rowcount(result)
 
 
 async def get(session: AsyncSession, key: str) -> ScheduledJob | None:
-    return await session.scalar(select(ScheduledJob).where(ScheduledJob.key == key))
+    return await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    """The due time of the earliest pending job."""
+async def next_due_at(session: AsyncSession, shards: Shards | None = None) -> datetime | None:
+    """The due time of the earliest pending job (of these shards' guilds)."""
     return await session.scalar(
-        select(ScheduledJob.due_at)
-        .where(ScheduledJob.status == PENDING)  # type: ignore[arg-type]
-        .order_by(ScheduledJob.due_at)
+        select(col(ScheduledJob.due_at))
+        .where(col(ScheduledJob.status) == PENDING, *_for(shards))
+        .order_by(col(ScheduledJob.due_at))
         .limit(1)
     )
 
 
-async def oldest_claim_at(session: AsyncSession) -> datetime | None:
+async def oldest_claim_at(session: AsyncSession, shards: Shards | None = None) -> datetime | None:
     """When the oldest running claim was made (its lease ends a fixed time later)."""
     return await session.scalar(
-        select(ScheduledJob.claimed_at)
-        .where(ScheduledJob.status == RUNNING)  # type: ignore[arg-type]
-        .order_by(ScheduledJob.claimed_at)
+        select(col(ScheduledJob.claimed_at))
+        .where(col(ScheduledJob.status) == RUNNING, *_for(shards))
+        .order_by(col(ScheduledJob.claimed_at))
         .limit(1)
     )
 
 
-async def release_stale(session: AsyncSession, now: datetime, lease: timedelta) -> int:
-    """Return jobs claimed by a process that died mid-run to the queue."""
+async def release_stale(
+    session: AsyncSession, now: datetime, lease: timedelta, shards: Shards | None = None
+) -> int:
+    """Return jobs claimed by a process that died mid-run to the queue (only jobs these shards may run)."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.status == RUNNING, ScheduledJob.claimed_at < now - lease)  # type: ignore[arg-type, operator]
+        .where(col(ScheduledJob.status) == RUNNING, col(ScheduledJob.claimed_at) < now - lease, *_for(shards))
         .values(status=PENDING, claimed_by=None, claimed_at=None)
     )
     return _rowcount(result)
 
 
-async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: int = 50) -> list[ScheduledJob]:
+async def claim_due(
+    session: AsyncSession, now: datetime, worker: str, limit: int = 50, shards: Shards | None = None
+) -> list[ScheduledJob]:
     """Claim up to `limit` due jobs for this worker; a job another worker claimed first is skipped."""
     candidates = await session.scalars(
-        select(ScheduledJob.id)
-        .where(ScheduledJob.status == PENDING, ScheduledJob.due_at <= now)  # type: ignore[arg-type]
-        .order_by(ScheduledJob.due_at, ScheduledJob.id)
+        select(col(ScheduledJob.id))
+        .where(col(ScheduledJob.status) == PENDING, col(ScheduledJob.due_at) <= now, *_for(shards))
+        .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
         .limit(limit)
     )
+    # Primary keys are never NULL; the filter only narrows the column's declared `int | None`.
+    job_ids = [job_id for job_id in candidates if job_id is not None]
     claimed: list[int] = []
-    for job_id in candidates:
+    for job_id in job_ids:
         # The status test in the WHERE clause is the lock: only one UPDATE can move it off pending.
         result = await session.execute(
             update(ScheduledJob)
-            .where(ScheduledJob.id == job_id, ScheduledJob.status == PENDING)  # type: ignore[arg-type]
-            .values(status=RUNNING, claimed_by=worker, claimed_at=now, attempts=ScheduledJob.attempts + 1)
+            .where(col(ScheduledJob.id) == job_id, col(ScheduledJob.status) == PENDING)
+            .values(
+                status=RUNNING, claimed_by=worker, claimed_at=now, attempts=col(ScheduledJob.attempts) + 1
+            )
         )
         if _rowcount(result) == 1:
             claimed.append(job_id)
@@ -150,8 +177,8 @@ async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: in
         return []
     rows = await session.scalars(
         select(ScheduledJob)
-        .where(ScheduledJob.id.in_(claimed))  # type: ignore[union-attr]
-        .order_by(ScheduledJob.due_at, ScheduledJob.id)
+        .where(col(ScheduledJob.id).in_(claimed))
+        .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
         .execution_options(populate_existing=True)
     )
     return list(rows)
@@ -160,7 +187,7 @@ async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: in
 async def finish(session: AsyncSession, job_id: int, now: datetime) -> None:
     await session.execute(
         update(ScheduledJob)
-        .where(ScheduledJob.id == job_id)  # type: ignore[arg-type]
+        .where(col(ScheduledJob.id) == job_id)
         .values(status=DONE, finished_at=now, last_error=None)
     )
 
@@ -174,7 +201,7 @@ async def fail(
         values.update(status=FAILED, finished_at=now)
     else:
         values.update(status=PENDING, due_at=retry_at, claimed_at=None)
-    await session.execute(update(ScheduledJob).where(ScheduledJob.id == job_id).values(**values))  # type: ignore[arg-type]
+    await session.execute(update(ScheduledJob).where(col(ScheduledJob.id) == job_id).values(**values))
 
 
 def _rowcount(result: Any) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
+from alembic.autogenerate.api import AutogenContext
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlmodel.sql.sqltypes import AutoString
 
 from db.engine import Database
 from db.types import UTCDateTime
@@ -46,10 +48,13 @@ async def pending(database: Database) -> bool:
     return current != heads
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write our column types by name in revisions (every revision imports db.types)."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "db.types.UTCDateTime()"
+    if type_ == "type" and isinstance(obj, AutoString):
+        # SQLModel's string type is a plain VARCHAR; `sa.String` keeps new revisions free of sqlmodel.
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     return False
 
 

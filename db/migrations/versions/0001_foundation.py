@@ -8,8 +8,8 @@ Create Date: 2026-11-24 19:00:55.015903
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import db.types
 
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("actor_id", sa.BigInteger(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("action", AutoString(length=64), nullable=False),
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("created_at", db.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -36,7 +36,7 @@ def upgrade() -> None:
 
     op.create_table(
         "bot_state",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("key", AutoString(length=100), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
@@ -44,8 +44,8 @@ def upgrade() -> None:
         "discipline",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
-        sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+        sa.Column("name", AutoString(length=60), nullable=False),
+        sa.Column("slug", AutoString(length=60), nullable=False),
         sa.Column("role_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", db.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -75,13 +75,13 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-        sa.Column("organization", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("organization_key", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("jurisdiction", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("job_title", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-        sa.Column("pronouns", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("display_name", AutoString(length=80), nullable=True),
+        sa.Column("organization", AutoString(length=120), nullable=True),
+        sa.Column("organization_key", AutoString(length=120), nullable=True),
+        sa.Column("jurisdiction", AutoString(length=100), nullable=True),
+        sa.Column("state", AutoString(length=40), nullable=True),
+        sa.Column("job_title", AutoString(length=100), nullable=True),
+        sa.Column("pronouns", AutoString(length=40), nullable=True),
         sa.Column("interests", sa.JSON(), nullable=False),
         sa.Column("directory_opt_in", sa.Boolean(), nullable=False),
         sa.Column("left_at", db.types.UTCDateTime(), nullable=True),
@@ -99,14 +99,14 @@ def upgrade() -> None:
     op.create_table(
         "scheduled_job",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("kind", AutoString(length=64), nullable=False),
+        sa.Column("key", AutoString(length=200), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("due_at", db.types.UTCDateTime(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("claimed_by", AutoString(length=64), nullable=True),
         sa.Column("claimed_at", db.types.UTCDateTime(), nullable=True),
         sa.Column("finished_at", db.types.UTCDateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),

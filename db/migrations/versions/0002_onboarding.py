@@ -8,8 +8,8 @@ Create Date: 2026-11-25 10:00:00.000000
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import db.types
 
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("step", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("step", AutoString(length=32), nullable=False),
         sa.Column("answers", sa.JSON(), nullable=False),
         sa.Column("joined_at", db.types.UTCDateTime(), nullable=True),
         sa.Column("started_at", db.types.UTCDateTime(), nullable=True),

@@ -8,8 +8,8 @@ Create Date: 2026-11-24 19:10:12.379669
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import db.types
 
@@ -25,14 +25,14 @@ def upgrade() -> None:
         "campaign",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("guild_id", sa.BigInteger(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("title", AutoString(length=100), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("starts_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("ends_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("signup_deadline", db.types.UTCDateTime(), nullable=False),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("timezone", AutoString(length=64), nullable=False),
         sa.Column("offer_window_hours", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("card_channel_id", sa.BigInteger(), nullable=True),
         sa.Column("card_message_id", sa.BigInteger(), nullable=True),
         sa.Column("created_by", sa.BigInteger(), nullable=False),
@@ -69,9 +69,9 @@ def upgrade() -> None:
         "campaign_link",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("title", AutoString(length=100), nullable=False),
+        sa.Column("url", AutoString(length=500), nullable=False),
+        sa.Column("kind", AutoString(length=32), nullable=False),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -96,7 +96,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("channel_id", sa.BigInteger(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("created_by", sa.BigInteger(), nullable=False),
         sa.Column("created_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("nudge_at", db.types.UTCDateTime(), nullable=False),
@@ -112,7 +112,7 @@ def upgrade() -> None:
         "campaign_slot",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("name", AutoString(length=80), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("taken", sa.Integer(), nullable=False),
         sa.Column("tickets_issued", sa.Integer(), nullable=False),
@@ -140,8 +140,8 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("rollcall_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("slot_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.Column("answer", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("slot_name", AutoString(length=80), nullable=False),
+        sa.Column("answer", AutoString(length=16), nullable=False),
         sa.Column("answered_at", db.types.UTCDateTime(), nullable=True),
         sa.Column("nudged_at", db.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["rollcall_id"], ["campaign_rollcall.id"], ondelete="CASCADE"),
@@ -160,7 +160,7 @@ def upgrade() -> None:
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("slot_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("ticket", sa.Integer(), nullable=False),
         sa.Column("signed_up_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("confirmed_at", db.types.UTCDateTime(), nullable=True),

@@ -8,8 +8,8 @@ Create Date: 2026-11-25 10:00:00.000000
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import db.types
 
@@ -27,17 +27,17 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.BigInteger(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
         sa.Column("created_by", sa.BigInteger(), nullable=False),
-        sa.Column("question", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("question", AutoString(length=200), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("kind", AutoString(length=16), nullable=False),
         sa.Column("max_choices", sa.Integer(), nullable=False),
         sa.Column("secret", sa.Boolean(), nullable=False),
         sa.Column("live_results", sa.Boolean(), nullable=False),
         sa.Column("role_id", sa.BigInteger(), nullable=True),
         sa.Column("quorum", sa.Integer(), nullable=True),
-        sa.Column("department_mode", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("ballot_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("department_mode", AutoString(length=16), nullable=False),
+        sa.Column("ballot_secret", AutoString(length=64), nullable=True),
+        sa.Column("status", AutoString(length=16), nullable=False),
         sa.Column("created_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("closes_at", db.types.UTCDateTime(), nullable=False),
         sa.Column("closed_at", db.types.UTCDateTime(), nullable=True),
@@ -52,9 +52,9 @@ def upgrade() -> None:
         "poll_ballot",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("poll_id", sa.Integer(), nullable=False),
-        sa.Column("voter_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("voter_key", AutoString(length=64), nullable=True),
         sa.Column("voter_id", sa.BigInteger(), nullable=True),
-        sa.Column("organization_key", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("organization_key", AutoString(length=120), nullable=True),
         sa.Column("choices", sa.JSON(), nullable=False),
         sa.Column("cast_at", db.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["poll_id"], ["poll.id"], ondelete="CASCADE"),
