@@ -458,10 +458,11 @@ async def _signups(
 async def _polls(
     database: Database, rng: random.Random, world: SimWorld, count: int, user_ids: list[int], now: datetime
 ) -> tuple[int, int]:
-    """`count` polls (a quarter closed) with ballots, then the timed one: secret, live results, on a message."""
+    """`count` polls (a quarter closed, half secret) with ballots, then the timed one, on a message."""
     guild_id = world.guild.id
     rows = [_poll_row(world, f"Question {n}?", n % 4 == 0, rng.random() < 0.5, now) for n in range(count)]
-    rows.append(_poll_row(world, "Which campaign first?", False, True, now))
+    # The timed poll is public (a secret one depends on the BALLOT_SECRET setting), with live results.
+    rows.append(_poll_row(world, "Which campaign first?", False, False, now))
     await _insert(database, "poll", rows)
     poll_ids = await _ids(database, "poll", "guild_id", guild_id)
     ballots = []
