@@ -20,6 +20,7 @@ from bot.errors import NotFound
 from bot.replies import defer, reply, truncate
 from bot.timeparse import parse_when, parse_zone
 from cogs.campaigns import render, rules, views
+from cogs.campaigns.changes_commands import CHANGE_ITEMS, CampaignChanges
 from cogs.campaigns.controls import MemberControls
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
@@ -34,6 +35,7 @@ LOOKS_BACK = ("close", "export", "rollcall", "post", "calendar", "add", "edit", 
 
 @app_commands.guild_only()
 class CampaignsCog(
+    CampaignChanges,
     MemberControls,
     commands.GroupCog,
     name=views.COG_NAME,
@@ -49,12 +51,12 @@ class CampaignsCog(
         self._slot_queues = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS)
+        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS)
         self.messaging.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
         self.messaging.cancel_all()
-        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS)
+        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS)
 
     # --------------------------------------------------------------------------- autocomplete
 

@@ -59,6 +59,8 @@ class Campaign(SQLModel, table=True):
     created_by: int = Field(sa_type=Snowflake)
     created_at: datetime = Field(sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when organizers cancel the campaign (status "cancelled"); shown on the card.
+    cancel_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class CampaignLink(SQLModel, table=True):
