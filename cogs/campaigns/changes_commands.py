@@ -6,6 +6,7 @@ commands sit in the `/campaign` group while `cog.py` stays under 500 lines.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, cast
 
 import discord
@@ -13,17 +14,22 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import ensure_organizer, organizer_only
+from bot.core import CoalitionBot
 from bot.errors import UserFacingError
 from bot.replies import reply, truncate
 from bot.ui import PersistentButton
 from bot.usecases import App
 from cogs.campaigns import render
+from cogs.campaigns.events import CampaignEvents
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.service import changes, lifecycle
+from cogs.campaigns.service.results import CampaignInfo
 from cogs.campaigns.views import COG_NAME
 
 if TYPE_CHECKING:
     from cogs.campaigns.cog import CampaignsCog
+
+log = logging.getLogger(__name__)
 
 
 def _cog(interaction: discord.Interaction) -> CampaignsCog:
@@ -57,7 +63,40 @@ class CampaignChanges(commands.Cog):
     """Mixed into the cog: edit and cancel a campaign, telling its members once."""
 
     app: App
+    bot: CoalitionBot
     messaging: CampaignMessaging
+    events: CampaignEvents
+
+    async def campaign_posted(
+        self, interaction: discord.Interaction, campaign: CampaignInfo, card: discord.Message
+    ) -> str:
+        """After the card is up: add it to the server's Events and announce it; notes for the organizer."""
+        notes = []
+        if interaction.guild is not None:
+            note = await self.events.create(interaction.guild, campaign, card.jump_url)
+            if note is not None:
+                notes.append(note)
+        announced = await self._announce(campaign, card.jump_url)
+        if announced is not None:
+            notes.append(announced)
+        return "".join(f"\n{note}" for note in notes)
+
+    async def _announce(self, campaign: CampaignInfo, jump_url: str) -> str | None:
+        """Publish a short call in the announcement channel, mentioning nobody; a note when that failed."""
+        channel = await self.bot.configured_channel(campaign.guild_id, "announcements")
+        if channel is None:
+            return None
+        try:
+            message = await channel.send(
+                render.announcement(campaign, jump_url), allowed_mentions=discord.AllowedMentions.none()
+            )
+            if channel.is_news():
+                # Published, it reaches the allied servers that follow this channel.
+                await message.publish()
+        except discord.HTTPException:
+            log.warning("Could not announce campaign %s in %s", campaign.id, channel.id, exc_info=True)
+            return f"I could not announce it in {channel.mention}: check my Send Messages and Manage Messages there."
+        return f"Announced in {channel.mention}."
 
     async def _changeable_autocomplete(
         self, interaction: discord.Interaction, current: str
@@ -112,6 +151,7 @@ class CampaignChanges(commands.Cog):
         )
         await reply(interaction, render.edit_report(edited), ephemeral=True)
         self.messaging.refresh_card(edited.id)
+        await self.events.follow(edited.after)
         await self.messaging.dm_many(edited.members, render.edit_notice(edited))
 
     @app_commands.command(name="cancel")
@@ -160,4 +200,5 @@ class CampaignChanges(commands.Cog):
             view=None,
         )
         self.messaging.refresh_card(cancelled.id)
+        await self.events.cancel(cancelled.campaign)
         await self.messaging.dm_many(cancelled.members, render.cancel_notice(cancelled))

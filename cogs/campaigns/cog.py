@@ -22,6 +22,7 @@ from bot.timeparse import parse_when, parse_zone
 from cogs.campaigns import render, rules, views
 from cogs.campaigns.changes_commands import CHANGE_ITEMS, CampaignChanges
 from cogs.campaigns.controls import MemberControls
+from cogs.campaigns.events import CampaignEvents
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
 
@@ -48,11 +49,13 @@ class CampaignsCog(
         self.bot = bot
         self.app = bot.app
         self.messaging = CampaignMessaging(bot)
+        self.events = CampaignEvents(bot)
         self._slot_queues = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS)
         self.messaging.register_jobs(self.bot.scheduler)
+        self.events.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
         self.messaging.cancel_all()
@@ -271,9 +274,10 @@ class CampaignsCog(
             channel_id=message.channel.id,
             message_id=message.id,
         )
+        notes = await self.campaign_posted(interaction, card.campaign, message)
         await reply(
             interaction,
-            f"Posted the sign-up card for **{card.campaign.title}**: {message.jump_url}",
+            f"Posted the sign-up card for **{card.campaign.title}**: {message.jump_url}" + notes,
             ephemeral=True,
         )
 

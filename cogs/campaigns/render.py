@@ -224,3 +224,13 @@ def mark_cancelled(embed: discord.Embed, reason: str) -> discord.Embed:
     embed.description = truncate(f"{text}\n\n**This campaign was cancelled.** Reason: {reason}", 4000)
     embed.colour = discord.Colour.red()
     return embed
+
+
+def announcement(campaign: CampaignInfo, jump_url: str) -> str:
+    """The short public call for allied servers: what, when, where to sign up; no mention of anyone."""
+    return truncate(
+        f"📣 **{discord.utils.escape_mentions(campaign.title)}**, "
+        f"{_at(campaign.starts_at)} to {_at(campaign.ends_at)}.\n"
+        f"{discord.utils.escape_mentions(truncate(campaign.description, 600))}\nSign up: {jump_url}",
+        2000,
+    )

@@ -19,6 +19,7 @@ from bot.usecases import App, Work
 from cogs.campaigns import rules
 from cogs.campaigns.service.common import (
     DEADLINE_JOB,
+    EVENT_END_JOB,
     NUDGE_JOB,
     OFFER_EXPIRY_JOB,
     OFFER_NOTICE_JOB,
@@ -119,6 +120,8 @@ async def _move_time_jobs(work: Work, campaign: Campaign) -> None:
             # A reminder that has already run stays run: each member's copy is claimed once anyway.
             payload = {"campaign_id": campaign_id, "hours": hours}
             await work.schedule(REMINDER_JOB, key, due, payload=payload, guild_id=campaign.guild_id)
+    # Only a campaign with a scheduled event has this job; the event then completes at the new end.
+    await work.reschedule(f"{EVENT_END_JOB}:{campaign_id}", campaign.ends_at)
     key = f"{DEADLINE_JOB}:{campaign_id}"
     if not await work.reschedule(key, campaign.signup_deadline):
         payload = {"campaign_id": campaign_id}
@@ -213,6 +216,7 @@ async def cancel_campaign(
         await cancel_signups(work.session, campaign_id, work.now)
         await work.cancel_jobs(f"{REMINDER_JOB}:{campaign_id}:")
         await work.cancel_job(f"{DEADLINE_JOB}:{campaign_id}")
+        await work.cancel_job(f"{EVENT_END_JOB}:{campaign_id}")
         await _close_rollcalls(work, campaign_id)
         found.status, found.cancel_reason = CANCELLED, clean
         found.closed_at = found.closed_at or work.now

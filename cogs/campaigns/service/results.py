@@ -39,6 +39,7 @@ class CampaignInfo:
     created_by: int
     offer_window_hours: int = 24
     cancel_reason: str | None = None
+    event_id: int | None = None
 
     def taking_signups(self, now: datetime) -> bool:
         return self.status == "open" and now < self.signup_deadline
@@ -108,6 +109,7 @@ def campaign_info(row: Campaign) -> CampaignInfo:
         created_by=row.created_by,
         offer_window_hours=row.offer_window_hours,
         cancel_reason=row.cancel_reason,
+        event_id=row.event_id,
     )
 
 
