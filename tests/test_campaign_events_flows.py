@@ -150,3 +150,41 @@ async def test_posting_publishes_a_call_in_the_announcement_channel_that_pings_n
     assert sends[-1].json["allowed_mentions"] == {"parse": []}
     crossposts = [r for r in coalition.env.http_requests if r.path.endswith(f"/messages/{call.id}/crosspost")]
     assert len(crossposts) == 1
+
+
+async def test_interested_members_who_did_not_sign_up_are_listed_and_invited_once(
+    coalition: Coalition, make_bot
+) -> None:  # type: ignore[no-untyped-def]
+    campaign = await _create(coalition)
+    assert campaign.id is not None
+    await _slot(coalition, campaign, "Amplifier", 2)
+    card = await _post(coalition, campaign)
+    event_id = (await _stored(coalition, campaign.id)).event_id
+    await coalition.member.subscribe_event(event_id)
+    await coalition.other.subscribe_event(event_id)
+    await coalition.member.click(card, label="Sign up: Amplifier")
+
+    listed = await coalition.organizer.slash(
+        coalition.general, "campaign interested", campaign=str(campaign.id)
+    )
+    assert listed.response is not None
+    assert coalition.other.mention in listed.response.content
+    assert coalition.member.mention not in listed.response.content
+    await coalition.env.restart_bot(make_bot())  # the button still works after a restart
+    invited = await coalition.organizer.click(listed.response, label="Invite them (1)")
+    assert invited.response is not None
+    assert invited.response.content.startswith("Invited 1 member(s).")
+    dms = [m.content for m in coalition.other.user.dm_channel.history()]  # type: ignore[attr-defined]
+    assert sum("marked **Heat safety week**" in text for text in dms) == 1
+    assert card.jump_url in dms[-1]
+    again = await coalition.organizer.click(listed.response, label="Invite them (1)")
+    assert again.response is not None
+    assert again.response.content.startswith("Invited 0 member(s).")
+    relisted = await coalition.organizer.slash(
+        coalition.general, "campaign interested", campaign=str(campaign.id)
+    )
+    assert relisted.response is not None
+    assert "Invited already: 1" in relisted.response.content
+    denied = await coalition.member.slash(coalition.general, "campaign interested", campaign=str(campaign.id))
+    assert denied.response is not None
+    assert coalition.other.mention not in denied.response.content

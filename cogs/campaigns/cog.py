@@ -23,6 +23,7 @@ from cogs.campaigns import render, rules, views
 from cogs.campaigns.changes_commands import CHANGE_ITEMS, CampaignChanges
 from cogs.campaigns.controls import MemberControls
 from cogs.campaigns.events import CampaignEvents
+from cogs.campaigns.interest import INTEREST_ITEMS, CampaignInterest
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
 
@@ -37,6 +38,7 @@ LOOKS_BACK = ("close", "export", "rollcall", "post", "calendar", "add", "edit", 
 @app_commands.guild_only()
 class CampaignsCog(
     CampaignChanges,
+    CampaignInterest,
     MemberControls,
     commands.GroupCog,
     name=views.COG_NAME,
@@ -53,13 +55,13 @@ class CampaignsCog(
         self._slot_queues = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS)
+        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS)
         self.messaging.register_jobs(self.bot.scheduler)
         self.events.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
         self.messaging.cancel_all()
-        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS)
+        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS)
 
     # --------------------------------------------------------------------------- autocomplete
 

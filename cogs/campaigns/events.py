@@ -7,6 +7,7 @@ works as before, and the organizer who posted it is told what to grant (`/setup 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import discord
 
@@ -108,6 +109,13 @@ class CampaignEvents:
                 await event.end()
         except discord.HTTPException:
             log.warning("Could not cancel the event of campaign %s", campaign.id, exc_info=True)
+
+    async def interested_ids(self, campaign: CampaignInfo, event_id: int) -> list[int]:
+        """The members who marked the event "Interested" (Discord lists them 100 at a time)."""
+        event = await self._event(replace(campaign, event_id=event_id))
+        if event is None:
+            return []
+        return [user.id async for user in event.users() if not user.bot]
 
     async def on_event_end_job(self, job: ScheduledJob) -> None:
         """The campaign ended: complete its event (starting it first if nobody did)."""

@@ -8,6 +8,7 @@ import discord
 
 from bot.replies import truncate
 from cogs.campaigns.service.changes import CampaignCancelled, CampaignEdited
+from cogs.campaigns.service.interest import Interested
 from cogs.campaigns.service.invitations import Candidate
 from cogs.campaigns.service.lifecycle import OpenCampaigns
 from cogs.campaigns.service.reminders import Recipient, ReminderDue
@@ -232,5 +233,35 @@ def announcement(campaign: CampaignInfo, jump_url: str) -> str:
         f"📣 **{discord.utils.escape_mentions(campaign.title)}**, "
         f"{_at(campaign.starts_at)} to {_at(campaign.ends_at)}.\n"
         f"{discord.utils.escape_mentions(truncate(campaign.description, 600))}\nSign up: {jump_url}",
+        2000,
+    )
+
+
+def interested_report(found: Interested, listed: int) -> str:
+    """Who is interested in the event without signing up, and who of them was invited already."""
+    title = truncate(found.campaign.title, 100)
+    if not found.not_invited and not found.invited:
+        return f"Everyone interested in the event of **{title}** has signed up (or nobody marked it yet)."
+    lines = [f"Interested in the event of **{title}** without signing up:"]
+    if found.not_invited:
+        shown = " ".join(f"<@{u}>" for u in found.not_invited[:listed])
+        more = f" and {len(found.not_invited) - listed} more" if len(found.not_invited) > listed else ""
+        lines.append(f"Not invited yet ({len(found.not_invited)}): {shown}{more}")
+    if found.invited:
+        lines.append(f"Invited already: {len(found.invited)}")
+    return truncate("\n".join(lines), 2000)
+
+
+def interest_invitation(guild_name: str, campaign: CampaignInfo) -> str:
+    """The DM to a member interested in the campaign's event."""
+    link = (
+        f" Sign up on the card: https://discord.com/channels/{campaign.guild_id}/{campaign.card_channel_id}/"
+        f"{campaign.card_message_id}"
+        if campaign.card_message_id is not None
+        else " Sign up with `/campaign join`."
+    )
+    return truncate(
+        f"You marked **{campaign.title}** ({_at(campaign.starts_at)}) as interesting in {guild_name}'s "
+        f"Events. The organizers would love to have you.{link}",
         2000,
     )
