@@ -84,7 +84,7 @@ async def test_moving_a_campaign_by_a_day_moves_its_jobs_card_and_tells_each_mem
             await session.scalars(select(AuditEntry).where(AuditEntry.action == "campaign.edit"))
         ).all()
     assert len(audited) == 1
-    assert "starts_at" in audited[0].detail
+    assert "start" in audited[0].detail
 
     def reminders(actor: object) -> list[str]:
         return [m.content for m in _dms(coalition, actor) if m.content.startswith("⏰ Reminder")]

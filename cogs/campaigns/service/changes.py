@@ -169,16 +169,17 @@ async def edit_campaign(
 
 
 def _changed_fields(before: CampaignInfo, after: CampaignInfo) -> list[str]:
-    names = (
-        "title",
-        "description",
-        "starts_at",
-        "ends_at",
-        "signup_deadline",
-        "timezone",
-        "offer_window_hours",
-    )
-    return [name for name in names if getattr(before, name) != getattr(after, name)]
+    """The changed fields, named as organizers know them."""
+    names = {
+        "title": "title",
+        "description": "description",
+        "starts_at": "start",
+        "ends_at": "end",
+        "signup_deadline": "sign-up deadline",
+        "timezone": "time zone",
+        "offer_window_hours": "offer window",
+    }
+    return [label for name, label in names.items() if getattr(before, name) != getattr(after, name)]
 
 
 def check_reason(reason: str) -> str:
