@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import platform
+import secrets
 import tempfile
 from pathlib import Path
 
 from bench.harness import BareBot, burst, click_payload, open_coalition_world, open_world, post_button
+from bot.core import CoalitionBot
 from db import polls as store
 
 RESULTS = Path(__file__).resolve().parent / "results" / "vote.txt"
@@ -25,6 +28,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "vote.txt"
 async def real_bot_votes(votes: int, results: str, workdir: Path) -> tuple[float, float, int, int]:
     """(interactions/second, seconds, answered, ballots stored) for the coalition bot."""
     world, database, people = await open_coalition_world(workdir, f"vote-{results}.db", votes)
+    bot = world.env.bot
+    assert isinstance(bot, CoalitionBot)
+    # Secret polls need a server secret (BALLOT_SECRET); the bench's database is thrown away, so any will do.
+    bot.settings = dataclasses.replace(bot.settings, ballot_secret=secrets.token_hex(32))
     try:
         await world.env.settle()
         await world.organizer.slash(

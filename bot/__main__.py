@@ -100,13 +100,13 @@ async def _upgrade(settings: Settings) -> int:
 
 
 async def _run_bot(settings: Settings) -> int:
-    from bot.core import CoalitionBot
+    from bot.core import build_bot
 
     token = settings.require_token()
     async with _database(settings) as database:
         members_intent = True
         while True:
-            bot = CoalitionBot(settings, database, members_intent=members_intent)
+            bot = build_bot(settings, database, members_intent=members_intent)
             try:
                 async with bot:
                     await bot.start(token)

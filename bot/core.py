@@ -19,7 +19,7 @@ from bot.settings import Settings
 from bot.tree import CoalitionTree
 from bot.ui import answer_unclaimed
 from bot.usecases import App, AuditNotice
-from db import state
+from db import jobs, state
 from db.engine import Database
 from db.guilds import ChannelPurpose, GuildConfig, get_config
 
@@ -58,7 +58,12 @@ class CoalitionBot(commands.Bot):
         )
         self.settings = settings
         self.database = database
-        self.scheduler = Scheduler(database)
+        shards = (
+            jobs.Shards(settings.shard_count, settings.shard_ids)
+            if settings.shard_count is not None and settings.shard_ids is not None
+            else None
+        )
+        self.scheduler = Scheduler(database, shards=shards)
         # What every feature's use cases run on (cogs/<feature>/service.py).
         self.app = App(database, self.scheduler, audit_sink=self.post_audit)
 
@@ -124,3 +129,20 @@ class CoalitionBot(commands.Bot):
             return None
         channel = guild.get_channel(channel_id)
         return channel if isinstance(channel, discord.TextChannel) else None
+
+
+class ShardedCoalitionBot(CoalitionBot, commands.AutoShardedBot):
+    """The same bot on discord.py's sharded client: this process runs the shards SHARD_IDS of SHARD_COUNT."""
+
+
+def build_bot(settings: Settings, database: Database, **options: Any) -> CoalitionBot:
+    """The bot for these settings: sharded when SHARD_COUNT is set, a plain client otherwise."""
+    if settings.shard_count is None:
+        return CoalitionBot(settings, database, **options)
+    return ShardedCoalitionBot(
+        settings,
+        database,
+        shard_count=settings.shard_count,
+        shard_ids=list(settings.shard_ids or range(settings.shard_count)),
+        **options,
+    )

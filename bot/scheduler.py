@@ -39,12 +39,15 @@ class Scheduler:
         # another process that then died is picked up. Kept long because every wake costs queries.
         max_sleep: timedelta = timedelta(hours=24),
         lease: timedelta = timedelta(minutes=15),
+        shards: jobs.Shards | None = None,
     ) -> None:
         self.database = database
         self.now = now
         self.worker = worker or uuid.uuid4().hex[:12]
         self.max_sleep = max_sleep
         self.lease = lease
+        # A sharded process runs only its own guilds' jobs: another process has the other guilds' gateway.
+        self.shards = shards
         self._handlers: dict[str, Handler] = {}
         self._task: asyncio.Task[None] | None = None
         # While the loop sleeps: the time it will wake, and the nap itself, which a sooner job cuts short.
@@ -94,8 +97,8 @@ class Scheduler:
     async def run_due(self) -> int:
         """Claim and run every job due now; return how many ran. The loop calls this; tests may too."""
         async with self.database.session() as session:
-            await jobs.release_stale(session, self.now(), self.lease)
-            claimed = await jobs.claim_due(session, self.now(), self.worker)
+            await jobs.release_stale(session, self.now(), self.lease, self.shards)
+            claimed = await jobs.claim_due(session, self.now(), self.worker, shards=self.shards)
         for job in claimed:
             await self._run_job(job)
         return len(claimed)
@@ -117,8 +120,8 @@ class Scheduler:
 
     async def _sleep_until_next(self) -> None:
         async with self.database.session() as session:
-            due = await jobs.next_due_at(session)
-            claimed = await jobs.oldest_claim_at(session)
+            due = await jobs.next_due_at(session, self.shards)
+            claimed = await jobs.oldest_claim_at(session, self.shards)
         wake = self.now() + self.max_sleep
         if due is not None:
             wake = min(wake, due)

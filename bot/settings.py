@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
@@ -34,6 +35,12 @@ class Settings:
     log_level: str = "INFO"
     # Days a departed member's profile is kept (in case they come back) before the scheduler deletes it.
     departed_retention_days: int = 90
+    # Seals each secret poll's key (see db/polls.py); kept out of the database so a copy of it cannot
+    # re-link ballots to voters. Unset: secret polls are refused.
+    ballot_secret: str | None = None
+    # discord.py's sharding: how many shards the bot has in all, and which of them this process runs.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
 
     def __repr__(self) -> str:
         # The token must never reach a log line, even through a repr.
@@ -69,6 +76,8 @@ class Settings:
             dev_guild_id=_parse_int(environ, "DEV_GUILD_ID"),
             log_level=_parse_log_level(environ.get("LOG_LEVEL") or "INFO"),
             departed_retention_days=_parse_int(environ, "DEPARTED_RETENTION_DAYS") or 90,
+            ballot_secret=_parse_ballot_secret(environ.get("BALLOT_SECRET") or ""),
+            **_parse_shards(environ),
         )
 
 
@@ -120,3 +129,48 @@ def _parse_log_level(raw: str) -> str:
     if level not in logging.getLevelNamesMapping():
         raise SettingsError(f"LOG_LEVEL {raw[:20]!r} is not a level; use DEBUG, INFO, WARNING or ERROR.")
     return level
+
+
+BALLOT_SECRET_MIN = 32
+
+
+def _parse_ballot_secret(raw: str) -> str | None:
+    secret = raw.strip()
+    if not secret:
+        return None
+    if len(secret) < BALLOT_SECRET_MIN:
+        raise SettingsError(
+            f"BALLOT_SECRET must be at least {BALLOT_SECRET_MIN} characters; make one with "
+            '`python -c "import secrets; print(secrets.token_hex(32))"`.'
+        )
+    return secret
+
+
+def _parse_shards(environ: Mapping[str, str]) -> dict[str, Any]:
+    """SHARD_COUNT, and optionally SHARD_IDS ("0,1" or "0-3"): the shards this process runs."""
+    count = _parse_int(environ, "SHARD_COUNT")
+    raw_ids = (environ.get("SHARD_IDS") or "").strip()
+    if count is None:
+        if raw_ids:
+            raise SettingsError(
+                "SHARD_IDS needs SHARD_COUNT, the number of shards in all processes together."
+            )
+        return {}
+    if count < 1:
+        raise SettingsError("SHARD_COUNT must be 1 or more.")
+    if not raw_ids:
+        return {"shard_count": count, "shard_ids": tuple(range(count))}
+    ids: list[int] = []
+    try:
+        for part in raw_ids.split(","):
+            first, _, last = part.strip().partition("-")
+            ids.extend(range(int(first), int(last or first) + 1))
+    except ValueError:
+        raise SettingsError(
+            f"SHARD_IDS {raw_ids[:40]!r} is not a list like 0,1 or a range like 0-3."
+        ) from None
+    if not ids or any(not 0 <= shard < count for shard in ids) or len(set(ids)) != len(ids):
+        raise SettingsError(
+            f"SHARD_IDS must name distinct shards from 0 to {count - 1}, not {raw_ids[:40]!r}."
+        )
+    return {"shard_count": count, "shard_ids": tuple(sorted(ids))}

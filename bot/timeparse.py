@@ -102,7 +102,7 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo = UTC_ZONE, what: str
         moment = _duration(value, now) or _local(value, now, zone, what)
     if moment is None:
         raise TimeError(
-            f"I could not read “{value[:40]}” as the {what}. Type a date and time like `2026-12-01 17:00` "
+            f"I could not read the {what} “{value[:40]}”. Type a date and time like `2026-12-01 17:00` "
             f"or `12/01/2026 5pm` (in {zone_label(zone)}), `tomorrow 9am`, or a duration like `2d` or `3h 30m`."
         )
     if moment - now > MAX_AHEAD:

@@ -94,6 +94,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # process (a backup, the resources CLI) may hold the write lock before a unit of work gives up.
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not left in free pages: a closed secret poll's voter keys
+        # must not be recoverable from the file (see db/polls.py).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

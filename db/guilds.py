@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 
 from db.types import Snowflake, UTCDateTime
 
-ChannelPurpose = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit"]
+ChannelPurpose = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit", "announcements"]
 RolePurpose = Literal["member", "organizer"]
 CHANNEL_PURPOSES: tuple[ChannelPurpose, ...] = (
     "welcome",
@@ -21,6 +21,9 @@ CHANNEL_PURPOSES: tuple[ChannelPurpose, ...] = (
     "review",
     "audit",
 )
+# Purposes a server may leave unset without missing anything the bot needs (`/setup check` does not ask).
+OPTIONAL_CHANNEL_PURPOSES: tuple[ChannelPurpose, ...] = ("announcements",)
+ALL_CHANNEL_PURPOSES: tuple[ChannelPurpose, ...] = CHANNEL_PURPOSES + OPTIONAL_CHANNEL_PURPOSES
 ROLE_PURPOSES: tuple[RolePurpose, ...] = ("member", "organizer")
 CODE_OF_CONDUCT_MAX = 4000
 
@@ -35,16 +38,20 @@ class GuildConfig(SQLModel, table=True):
     polls_channel_id: int | None = Field(default=None, sa_type=Snowflake)
     review_channel_id: int | None = Field(default=None, sa_type=Snowflake)
     audit_channel_id: int | None = Field(default=None, sa_type=Snowflake)
+    # An announcement channel: campaign calls published there reach the servers that follow it.
+    announcements_channel_id: int | None = Field(default=None, sa_type=Snowflake)
     member_role_id: int | None = Field(default=None, sa_type=Snowflake)
     organizer_role_id: int | None = Field(default=None, sa_type=Snowflake)
     code_of_conduct: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     def channel_id(self, purpose: ChannelPurpose) -> int | None:
-        return getattr(self, f"{purpose}_channel_id")
+        found: int | None = getattr(self, f"{purpose}_channel_id")
+        return found
 
     def role_id(self, purpose: RolePurpose) -> int | None:
-        return getattr(self, f"{purpose}_role_id")
+        found: int | None = getattr(self, f"{purpose}_role_id")
+        return found
 
 
 async def get_config(session: AsyncSession, guild_id: int) -> GuildConfig:
@@ -65,7 +72,7 @@ async def _edit(session: AsyncSession, guild_id: int, now: datetime, **changes: 
 async def set_channel(
     session: AsyncSession, guild_id: int, purpose: ChannelPurpose, channel_id: int | None, now: datetime
 ) -> GuildConfig:
-    if purpose not in CHANNEL_PURPOSES:
+    if purpose not in ALL_CHANNEL_PURPOSES:
         raise ValueError(f"unknown channel purpose {purpose!r}")
     return await _edit(session, guild_id, now, **{f"{purpose}_channel_id": channel_id})
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Index, Text, select, update
+from sqlalchemy import JSON, ColumnElement, Index, Text, and_, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
@@ -33,6 +34,24 @@ class ScheduledJob(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+@dataclass(frozen=True, slots=True)
+class Shards:
+    """The shards a process runs: it claims only the jobs of guilds on them (and guild-less jobs on shard 0)."""
+
+    count: int
+    ids: tuple[int, ...]
+
+    def condition(self) -> ColumnElement[bool]:
+        guild = col(ScheduledJob.guild_id)
+        # Discord's rule: a guild lives on shard (guild_id >> 22) % shard_count.
+        mine = ((guild // (1 << 22)) % self.count).in_(self.ids)
+        return or_(mine, guild.is_(None)) if 0 in self.ids else and_(guild.is_not(None), mine)
+
+
+def _for(shards: Shards | None) -> list[ColumnElement[bool]]:
+    return [] if shards is None else [shards.condition()]
 
 
 async def schedule(
@@ -98,41 +117,45 @@ async def get(session: AsyncSession, key: str) -> ScheduledJob | None:
     return await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    """The due time of the earliest pending job."""
+async def next_due_at(session: AsyncSession, shards: Shards | None = None) -> datetime | None:
+    """The due time of the earliest pending job (of these shards' guilds)."""
     return await session.scalar(
         select(col(ScheduledJob.due_at))
-        .where(col(ScheduledJob.status) == PENDING)
+        .where(col(ScheduledJob.status) == PENDING, *_for(shards))
         .order_by(col(ScheduledJob.due_at))
         .limit(1)
     )
 
 
-async def oldest_claim_at(session: AsyncSession) -> datetime | None:
+async def oldest_claim_at(session: AsyncSession, shards: Shards | None = None) -> datetime | None:
     """When the oldest running claim was made (its lease ends a fixed time later)."""
     return await session.scalar(
         select(col(ScheduledJob.claimed_at))
-        .where(col(ScheduledJob.status) == RUNNING)
+        .where(col(ScheduledJob.status) == RUNNING, *_for(shards))
         .order_by(col(ScheduledJob.claimed_at))
         .limit(1)
     )
 
 
-async def release_stale(session: AsyncSession, now: datetime, lease: timedelta) -> int:
-    """Return jobs claimed by a process that died mid-run to the queue."""
+async def release_stale(
+    session: AsyncSession, now: datetime, lease: timedelta, shards: Shards | None = None
+) -> int:
+    """Return jobs claimed by a process that died mid-run to the queue (only jobs these shards may run)."""
     result = await session.execute(
         update(ScheduledJob)
-        .where(col(ScheduledJob.status) == RUNNING, col(ScheduledJob.claimed_at) < now - lease)
+        .where(col(ScheduledJob.status) == RUNNING, col(ScheduledJob.claimed_at) < now - lease, *_for(shards))
         .values(status=PENDING, claimed_by=None, claimed_at=None)
     )
     return _rowcount(result)
 
 
-async def claim_due(session: AsyncSession, now: datetime, worker: str, limit: int = 50) -> list[ScheduledJob]:
+async def claim_due(
+    session: AsyncSession, now: datetime, worker: str, limit: int = 50, shards: Shards | None = None
+) -> list[ScheduledJob]:
     """Claim up to `limit` due jobs for this worker; a job another worker claimed first is skipped."""
     candidates = await session.scalars(
         select(col(ScheduledJob.id))
-        .where(col(ScheduledJob.status) == PENDING, col(ScheduledJob.due_at) <= now)
+        .where(col(ScheduledJob.status) == PENDING, col(ScheduledJob.due_at) <= now, *_for(shards))
         .order_by(col(ScheduledJob.due_at), col(ScheduledJob.id))
         .limit(limit)
     )

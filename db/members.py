@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
 
@@ -62,9 +62,13 @@ def organization_key(organization: str | None) -> str | None:
 
 
 async def get_profile(session: AsyncSession, guild_id: int, user_id: int) -> MemberProfile | None:
-    return await session.scalar(
-        select(MemberProfile).where(MemberProfile.guild_id == guild_id, MemberProfile.user_id == user_id)
-    )
+    return (
+        await session.scalars(
+            select(MemberProfile).where(
+                col(MemberProfile.guild_id) == guild_id, col(MemberProfile.user_id) == user_id
+            )
+        )
+    ).first()
 
 
 async def get_or_create_profile(

@@ -9,12 +9,20 @@ from sqlalchemy import JSON, UniqueConstraint, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
 
-# Columns that record a one-time message; claim_once() sets each at most once.
-ONCE_FLAGS = ("dm_notice_sent_at", "reminder_sent_at", "followup_7_sent_at", "followup_30_sent_at")
+# Columns that record a one-time message; claim_once() sets each at most once, release() undoes a claim whose
+# message Discord refused for a while (a 500), so that a retry can send it.
+ONCE_FLAGS = (
+    "dm_notice_sent_at",
+    "reminder_sent_at",
+    "followup_7_sent_at",
+    "followup_30_sent_at",
+    "introduced_at",
+    "picks_sent_at",
+)
 
 
 class OnboardingProgress(SQLModel, table=True):
@@ -37,6 +45,11 @@ class OnboardingProgress(SQLModel, table=True):
     reminder_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     followup_7_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     followup_30_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What finishing owes the member beyond roles: the introduction post and the resource picks.
+    introduced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    picks_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Resources already sent (at completion, day 7): each follow-up brings new ones.
+    sent_resource_ids: list[int] = Field(default_factory=list, sa_type=JSON)
 
     @property
     def finished(self) -> bool:
@@ -44,11 +57,13 @@ class OnboardingProgress(SQLModel, table=True):
 
 
 async def get_progress(session: AsyncSession, guild_id: int, user_id: int) -> OnboardingProgress | None:
-    return await session.scalar(
-        select(OnboardingProgress)
-        .where(OnboardingProgress.guild_id == guild_id, OnboardingProgress.user_id == user_id)
-        .execution_options(populate_existing=True)
-    )
+    return (
+        await session.scalars(
+            select(OnboardingProgress)
+            .where(col(OnboardingProgress.guild_id) == guild_id, col(OnboardingProgress.user_id) == user_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
 
 
 async def get_or_create_progress(
@@ -119,7 +134,7 @@ async def set_step(
 async def set_dm_closed(session: AsyncSession, guild_id: int, user_id: int, closed: bool) -> None:
     await session.execute(
         update(OnboardingProgress)
-        .where(OnboardingProgress.guild_id == guild_id, OnboardingProgress.user_id == user_id)  # type: ignore[arg-type]
+        .where(col(OnboardingProgress.guild_id) == guild_id, col(OnboardingProgress.user_id) == user_id)
         .values(dm_closed=closed)
     )
 
@@ -129,9 +144,9 @@ async def claim_finish(session: AsyncSession, guild_id: int, user_id: int, now: 
     result = await session.execute(
         update(OnboardingProgress)
         .where(
-            OnboardingProgress.guild_id == guild_id,  # type: ignore[arg-type]
-            OnboardingProgress.user_id == user_id,  # type: ignore[arg-type]
-            OnboardingProgress.finished_at.is_(None),  # type: ignore[union-attr]
+            col(OnboardingProgress.guild_id) == guild_id,
+            col(OnboardingProgress.user_id) == user_id,
+            col(OnboardingProgress.finished_at).is_(None),
         )
         .values(finished_at=now, step="done", last_activity_at=now)
     )
@@ -142,12 +157,12 @@ async def claim_once(session: AsyncSession, guild_id: int, user_id: int, flag: s
     """Set a one-time flag; False when it was already set, so the message it guards is never sent twice."""
     if flag not in ONCE_FLAGS:
         raise ValueError(f"unknown flag {flag!r}")
-    column = getattr(OnboardingProgress, flag)
+    column = col(getattr(OnboardingProgress, flag))
     result = await session.execute(
         update(OnboardingProgress)
         .where(
-            OnboardingProgress.guild_id == guild_id,  # type: ignore[arg-type]
-            OnboardingProgress.user_id == user_id,  # type: ignore[arg-type]
+            col(OnboardingProgress.guild_id) == guild_id,
+            col(OnboardingProgress.user_id) == user_id,
             column.is_(None),
         )
         .values({flag: now})
@@ -155,36 +170,40 @@ async def claim_once(session: AsyncSession, guild_id: int, user_id: int, flag: s
     return _rowcount(result) == 1
 
 
+async def release(session: AsyncSession, guild_id: int, user_id: int, flag: str) -> None:
+    """Undo a one-time claim whose message could not be sent, so that a retry may send it."""
+    if flag not in ONCE_FLAGS:
+        raise ValueError(f"unknown flag {flag!r}")
+    await session.execute(
+        update(OnboardingProgress)
+        .where(col(OnboardingProgress.guild_id) == guild_id, col(OnboardingProgress.user_id) == user_id)
+        .values({flag: None})
+    )
+
+
+async def remember_sent(session: AsyncSession, progress: OnboardingProgress, resource_ids: list[int]) -> None:
+    """Add resources to those the member has received, so that later follow-ups bring new ones."""
+    known = list(progress.sent_resource_ids or [])
+    progress.sent_resource_ids = known + [i for i in resource_ids if i not in known]
+    session.add(progress)
+    await session.flush()
+
+
 async def funnel_counts(session: AsyncSession, guild_id: int) -> tuple[int, int, int, dict[str, int]]:
     """(known, started, finished, unfinished members per step) for one guild."""
-    in_guild = OnboardingProgress.guild_id == guild_id
-    known = await session.scalar(select(func.count()).select_from(OnboardingProgress).where(in_guild)) or 0
-    started = (
-        await session.scalar(
-            select(func.count())
-            .select_from(OnboardingProgress)
-            .where(in_guild, OnboardingProgress.started_at.is_not(None))  # type: ignore[union-attr]
-        )
-        or 0
-    )
-    finished = (
-        await session.scalar(
-            select(func.count())
-            .select_from(OnboardingProgress)
-            .where(in_guild, OnboardingProgress.finished_at.is_not(None))  # type: ignore[union-attr]
-        )
-        or 0
-    )
+    in_guild = col(OnboardingProgress.guild_id) == guild_id
+    started = col(OnboardingProgress.started_at).is_not(None)
+    finished = col(OnboardingProgress.finished_at).is_not(None)
+    counted = select(func.count(col(OnboardingProgress.id)))
+    known_count = await session.scalar(counted.where(in_guild)) or 0
+    started_count = await session.scalar(counted.where(in_guild, started)) or 0
+    finished_count = await session.scalar(counted.where(in_guild, finished)) or 0
     rows = await session.execute(
-        select(OnboardingProgress.step, func.count())
-        .where(
-            in_guild,
-            OnboardingProgress.started_at.is_not(None),  # type: ignore[union-attr]
-            OnboardingProgress.finished_at.is_(None),  # type: ignore[union-attr]
-        )
-        .group_by(OnboardingProgress.step)
+        select(col(OnboardingProgress.step), func.count(col(OnboardingProgress.id)))
+        .where(in_guild, started, col(OnboardingProgress.finished_at).is_(None))
+        .group_by(col(OnboardingProgress.step))
     )
-    return known, started, finished, {step: count for step, count in rows.all()}
+    return known_count, started_count, finished_count, {str(row[0]): int(row[1]) for row in rows.all()}
 
 
 def _rowcount(result: Any) -> int:

@@ -1,10 +1,12 @@
 """Polls and their ballots, including the secret-ballot scheme.
 
-Secret ballots. While a secret poll is open, a ballot is keyed by HMAC-SHA256(poll secret, user id),
-so that a member can change their own ballot, and the department key is hashed the same way. The
-secret is a random value held only in the poll row. Closing the poll deletes the secret and rewrites
-the ballots in a random order with no voter key, department key, voter id or time: what is left is
-the list of choices, which the stored data can no longer tie to anyone. Named polls keep the voter id.
+Secret ballots. While a secret poll is open, a ballot is keyed by HMAC-SHA256(poll key, user id), so that
+a member can change their own ballot, and the department key is hashed the same way. The poll key itself
+is never stored: the poll row keeps only a seal (a random salt and a check value), and the key is
+HMAC(BALLOT_SECRET, salt), where BALLOT_SECRET lives in the bot's environment and never in the database.
+A copy of the database alone therefore cannot recompute any voter's key. Closing the poll deletes the
+seal and rewrites the ballots in a random order with no voter key, department key, voter id or time: what
+is left is the list of choices, which nothing can tie to anyone any more. Named polls keep the voter id.
 
 One member, one ballot is the unique constraint (poll_id, voter_key); one ballot per health department
 is the unique constraint (poll_id, organization_key), which stays NULL on other polls.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import random
 import secrets
 from collections.abc import Sequence
@@ -22,15 +25,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlmodel import Field, SQLModel, col
 
 from db.types import Snowflake, UTCDateTime
+
+log = logging.getLogger(__name__)
 
 OPEN, CLOSED = "open", "closed"
 QUESTION_MAX = 200
 OPTION_MAX = 80
+# A seal: "s1.<salt, 32 hex>.<check, 24 hex>" (60 characters, within the column's 64).
+SEAL_VERSION = "s1"
 
 
 class Poll(SQLModel, table=True):
@@ -53,7 +61,8 @@ class Poll(SQLModel, table=True):
     quorum: int | None = None
     # off, replace (a later ballot from the department replaces the earlier) or refuse
     department_mode: str = Field(default="off", max_length=16)
-    # HMAC key for secret ballots while the poll is open; deleted on close.
+    # Secret polls while open: the seal of the poll key (see the module docstring); deleted on close.
+    # Polls created before sealing hold their key here as 64 hex characters until they close.
     ballot_secret: str | None = Field(default=None, max_length=64)
     status: str = Field(default=OPEN, max_length=16)
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -99,30 +108,67 @@ class BallotConflict(Exception):
     """A concurrent vote took the same voter or department slot; the caller retries once."""
 
 
-@dataclass(frozen=True)
+class PollKeyUnavailable(ValueError):
+    """The poll key cannot be had: the poll closed, or BALLOT_SECRET is missing or not the one it was sealed with."""
+
+
+@dataclass(frozen=True, slots=True)
 class CastResult:
     changed: bool  # the member replaced their own earlier ballot
     replaced_department: bool  # the ballot replaced one cast by a colleague from the same department
+    previous: tuple[int, ...] | None = None  # the member's ballot before this one
 
 
-def _hmac(secret: str, value: str) -> str:
-    return hmac.new(bytes.fromhex(secret), value.encode(), hashlib.sha256).hexdigest()
+@dataclass(frozen=True, slots=True)
+class StoredBallot:
+    """One ballot as the named-poll export shows it."""
+
+    voter_id: int | None
+    cast_at: datetime | None
+    choices: tuple[int, ...]
 
 
-def voter_key(poll: Poll, user_id: int) -> str:
+def _hmac(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _derive(server_secret: str, salt: str) -> bytes:
+    return hmac.new(server_secret.encode(), f"poll-key:{salt}".encode(), hashlib.sha256).digest()
+
+
+def new_seal(server_secret: str) -> str:
+    """A fresh seal for a new secret poll: its key is derived from the server secret and a random salt."""
+    salt = secrets.token_hex(16)
+    check = _hmac(_derive(server_secret, salt), "check")[:24]
+    return f"{SEAL_VERSION}.{salt}.{check}"
+
+
+def poll_key(poll: Poll, server_secret: str | None) -> bytes:
+    """The key of an open secret poll's ballots, unsealed with the server secret."""
+    seal = poll.ballot_secret
+    if seal is None:
+        raise PollKeyUnavailable("a closed secret poll has no key any more")
+    if not seal.startswith(SEAL_VERSION + "."):
+        return bytes.fromhex(seal)  # a poll created before sealing keeps its stored key until it closes
+    if not server_secret:
+        raise PollKeyUnavailable("BALLOT_SECRET is not set")
+    _version, salt, check = seal.split(".")
+    key = _derive(server_secret, salt)
+    if not hmac.compare_digest(_hmac(key, "check")[:24], check):
+        raise PollKeyUnavailable("BALLOT_SECRET is not the one this poll was sealed with")
+    return key
+
+
+def voter_key(poll: Poll, user_id: int, server_secret: str | None = None) -> str:
     """The key a member's ballot is stored under: their id, or its HMAC on a secret poll."""
     if poll.secret:
-        if poll.ballot_secret is None:
-            raise ValueError("a closed secret poll has no voter keys any more")
-        return _hmac(poll.ballot_secret, f"voter:{user_id}")
+        return _hmac(poll_key(poll, server_secret), f"voter:{user_id}")
     return str(user_id)
 
 
-def department_key(poll: Poll, organization_key: str) -> str:
+def department_key(poll: Poll, organization_key: str, server_secret: str | None = None) -> str:
     if poll.secret:
-        if poll.ballot_secret is None:
-            raise ValueError("a closed secret poll has no department keys any more")
-        return _hmac(poll.ballot_secret, f"department:{organization_key}")
+        return _hmac(poll_key(poll, server_secret), f"department:{organization_key}")
     return organization_key
 
 
@@ -142,7 +188,11 @@ async def create_poll(
     role_id: int | None = None,
     quorum: int | None = None,
     department_mode: str = "off",
+    server_secret: str | None = None,
 ) -> Poll:
+    """Store a new open poll; a secret poll needs the server secret to seal its key."""
+    if secret and not server_secret:
+        raise PollKeyUnavailable("a secret poll needs BALLOT_SECRET")
     poll = Poll(
         guild_id=guild_id,
         created_by=created_by,
@@ -155,7 +205,7 @@ async def create_poll(
         role_id=role_id,
         quorum=quorum,
         department_mode=department_mode,
-        ballot_secret=secrets.token_hex(32) if secret else None,
+        ballot_secret=new_seal(server_secret) if secret and server_secret else None,
         created_at=now,
         closes_at=closes_at,
     )
@@ -170,9 +220,28 @@ async def get_poll(session: AsyncSession, guild_id: int, poll_id: int) -> Poll |
     return poll if poll is not None and poll.guild_id == guild_id else None
 
 
+async def get_poll_for_vote(session: AsyncSession, guild_id: int, poll_id: int) -> Poll | None:
+    """The poll, its row locked (PostgreSQL; SQLite's write lock is already held) until the ballot is stored.
+
+    A close then waits for this ballot, or this ballot sees the poll closed, so no ballot lands after the
+    secret ballots were unlinked.
+    """
+    poll = await session.scalar(
+        select(Poll)
+        .where(col(Poll.id) == poll_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return poll if poll is not None and poll.guild_id == guild_id else None
+
+
+async def delete_poll(session: AsyncSession, poll_id: int) -> None:
+    await session.execute(delete(Poll).where(col(Poll.id) == poll_id))
+
+
 async def set_message(session: AsyncSession, poll_id: int, channel_id: int, message_id: int) -> None:
     await session.execute(
-        update(Poll).where(Poll.id == poll_id).values(channel_id=channel_id, message_id=message_id)  # type: ignore[arg-type]
+        update(Poll).where(col(Poll.id) == poll_id).values(channel_id=channel_id, message_id=message_id)
     )
 
 
@@ -180,11 +249,16 @@ async def list_polls(
     session: AsyncSession, guild_id: int, *, open_only: bool = False, limit: int = 25
 ) -> list[Poll]:
     """The guild's polls, open ones first, newest first."""
-    query = select(Poll).where(Poll.guild_id == guild_id)
+    query = select(Poll).where(col(Poll.guild_id) == guild_id)
     if open_only:
-        query = query.where(Poll.status == OPEN)  # type: ignore[arg-type]
-    query = query.order_by((Poll.status == OPEN).desc(), Poll.id.desc()).limit(limit)  # type: ignore[union-attr, attr-defined]
+        query = query.where(col(Poll.status) == OPEN)
+    query = query.order_by((col(Poll.status) == OPEN).desc(), col(Poll.id).desc()).limit(limit)
     return list(await session.scalars(query))
+
+
+async def count_open_secret_polls(session: AsyncSession) -> int:
+    query = select(func.count()).select_from(Poll).where(col(Poll.status) == OPEN, col(Poll.secret))
+    return int(await session.scalar(query) or 0)
 
 
 async def cast_ballot(
@@ -195,101 +269,126 @@ async def cast_ballot(
     now: datetime,
     *,
     organization_key: str | None = None,
+    server_secret: str | None = None,
+    locked: bool = False,
 ) -> CastResult:
     """Store the member's ballot, replacing their earlier one; apply the department rule if the poll has one.
 
+    `locked` says the poll row was read with `get_poll_for_vote` in this transaction (one statement saved).
     Raises PollClosed, DepartmentAlreadyVoted (refuse mode) and BallotConflict when a concurrent vote won a race.
     """
     assert poll.id is not None
-    # Lock the poll row (PostgreSQL; SQLite's write lock is already held): close_poll then waits for this
-    # ballot, or this ballot sees the poll closed, so no ballot lands after its secret ballots were unlinked.
-    status = await session.scalar(select(Poll.status).where(Poll.id == poll.id).with_for_update())  # type: ignore[arg-type]
-    if status != OPEN:
+    if not locked:
+        status = await session.scalar(
+            select(col(Poll.status)).where(col(Poll.id) == poll.id).with_for_update()
+        )
+        if status != OPEN:
+            raise PollClosed()
+    elif not poll.is_open:
         raise PollClosed()
-    key = voter_key(poll, user_id)
+    key = voter_key(poll, user_id, server_secret)
     department = None
     if poll.department_mode != "off":
         if organization_key is None:
             raise ValueError("a department poll needs the member's organization")
-        department = department_key(poll, organization_key)
-    mine = await session.scalar(
-        select(PollBallot).where(PollBallot.poll_id == poll.id, PollBallot.voter_key == key)
+        department = department_key(poll, organization_key, server_secret)
+    previous = await session.scalar(
+        select(col(PollBallot.choices)).where(
+            col(PollBallot.poll_id) == poll.id, col(PollBallot.voter_key) == key
+        )
     )
     replaced_department = False
     if department is not None:
-        theirs = await session.scalar(
-            select(PollBallot).where(
-                PollBallot.poll_id == poll.id,
-                PollBallot.organization_key == department,
-                PollBallot.voter_key != key,
-            )
-        )
-        if theirs is not None:
-            if poll.department_mode == "refuse":
-                raise DepartmentAlreadyVoted()
-            await session.delete(theirs)
-            # Flush now: the unit of work would otherwise write our ballot before deleting theirs.
-            await session.flush()
-            replaced_department = True
+        replaced_department = await _make_room_in_department(session, poll, key, department)
     values: dict[str, Any] = {
+        "poll_id": poll.id,
+        "voter_key": key,
         "choices": list(choices),
         "organization_key": department,
         "cast_at": now,
         "voter_id": None if poll.secret else user_id,
     }
     try:
-        async with session.begin_nested():
-            if mine is None:
-                session.add(PollBallot(poll_id=poll.id, voter_key=key, **values))
-            else:
-                for name, value in values.items():
-                    setattr(mine, name, value)
-                session.add(mine)
+        await session.execute(_upsert(session, values))
     except IntegrityError as exc:
         raise BallotConflict() from exc
-    return CastResult(changed=mine is not None, replaced_department=replaced_department)
+    return CastResult(
+        changed=previous is not None,
+        replaced_department=replaced_department,
+        previous=tuple(previous) if previous is not None else None,
+    )
+
+
+def _upsert(session: AsyncSession, values: dict[str, Any]) -> Any:
+    """One statement: insert the ballot, or replace the member's own (the (poll_id, voter_key) constraint)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(PollBallot).values(**values)
+    replaced = {
+        name: statement.excluded[name] for name in ("choices", "organization_key", "cast_at", "voter_id")
+    }
+    return statement.on_conflict_do_update(index_elements=["poll_id", "voter_key"], set_=replaced)
+
+
+async def _make_room_in_department(session: AsyncSession, poll: Poll, key: str, department: str) -> bool:
+    """Remove a colleague's ballot from this department (replace mode), or refuse; True when one was removed."""
+    theirs = await session.scalar(
+        select(col(PollBallot.id)).where(
+            col(PollBallot.poll_id) == poll.id,
+            col(PollBallot.organization_key) == department,
+            col(PollBallot.voter_key) != key,
+        )
+    )
+    if theirs is None:
+        return False
+    if poll.department_mode == "refuse":
+        raise DepartmentAlreadyVoted()
+    await session.execute(delete(PollBallot).where(col(PollBallot.id) == theirs))
+    return True
 
 
 async def ballot_choices(session: AsyncSession, poll_id: int) -> list[list[int]]:
     rows = await session.scalars(
-        select(PollBallot.choices).where(PollBallot.poll_id == poll_id).order_by(PollBallot.id)
+        select(col(PollBallot.choices)).where(col(PollBallot.poll_id) == poll_id).order_by(col(PollBallot.id))
     )
     return [list(choices) for choices in rows]
 
 
 async def ballot_count(session: AsyncSession, poll_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(PollBallot).where(PollBallot.poll_id == poll_id)
-        )
-        or 0
-    )
+    query = select(func.count()).select_from(PollBallot).where(col(PollBallot.poll_id) == poll_id)
+    return int(await session.scalar(query) or 0)
 
 
-async def ballot_of(session: AsyncSession, poll: Poll, user_id: int) -> list[int] | None:
+async def ballot_of(
+    session: AsyncSession, poll: Poll, user_id: int, server_secret: str | None = None
+) -> list[int] | None:
     """The member's current ballot on an open poll."""
     if not poll.is_open:
         return None
-    return await session.scalar(
-        select(PollBallot.choices).where(
-            PollBallot.poll_id == poll.id, PollBallot.voter_key == voter_key(poll, user_id)
+    choices = await session.scalar(
+        select(col(PollBallot.choices)).where(
+            col(PollBallot.poll_id) == poll.id,
+            col(PollBallot.voter_key) == voter_key(poll, user_id, server_secret),
         )
     )
+    return list(choices) if choices is not None else None
 
 
-async def named_ballots(session: AsyncSession, poll_id: int) -> list[PollBallot]:
+async def named_ballots(session: AsyncSession, poll_id: int) -> list[StoredBallot]:
     """Every ballot with its voter (named polls; secret polls have no voter to show)."""
     rows = await session.scalars(
-        select(PollBallot).where(PollBallot.poll_id == poll_id).order_by(PollBallot.cast_at, PollBallot.id)
+        select(PollBallot)
+        .where(col(PollBallot.poll_id) == poll_id)
+        .order_by(col(PollBallot.cast_at), col(PollBallot.id))
     )
-    return list(rows)
+    return [StoredBallot(row.voter_id, row.cast_at, tuple(row.choices)) for row in rows]
 
 
 async def close_poll(session: AsyncSession, poll_id: int, now: datetime, closed_by: int | None) -> bool:
     """Close an open poll (True), or do nothing when it is already closed (False); unlink secret ballots."""
     result = await session.execute(
         update(Poll)
-        .where(Poll.id == poll_id, Poll.status == OPEN)  # type: ignore[arg-type]
+        .where(col(Poll.id) == poll_id, col(Poll.status) == OPEN)
         .values(status=CLOSED, closed_at=now, closed_by=closed_by, ballot_secret=None)
     )
     if getattr(result, "rowcount", 0) != 1:
@@ -303,7 +402,7 @@ async def close_poll(session: AsyncSession, poll_id: int, now: datetime, closed_
 async def _unlink_ballots(session: AsyncSession, poll_id: int) -> None:
     """Rewrite a secret poll's ballots as bare choices in a random order (new ids, no keys, no times)."""
     choices = await ballot_choices(session, poll_id)
-    await session.execute(delete(PollBallot).where(PollBallot.poll_id == poll_id))  # type: ignore[arg-type]
+    await session.execute(delete(PollBallot).where(col(PollBallot.poll_id) == poll_id))
     # The row order would otherwise follow the order people voted in.
     random.SystemRandom().shuffle(choices)
     session.add_all(PollBallot(poll_id=poll_id, choices=ballot) for ballot in choices)
@@ -311,4 +410,31 @@ async def _unlink_ballots(session: AsyncSession, poll_id: int) -> None:
 
 
 async def mark_announced(session: AsyncSession, poll_id: int, now: datetime) -> None:
-    await session.execute(update(Poll).where(Poll.id == poll_id).values(announced_at=now))  # type: ignore[arg-type]
+    await session.execute(update(Poll).where(col(Poll.id) == poll_id).values(announced_at=now))
+
+
+async def scrub_deleted_ballots(engine: AsyncEngine) -> None:
+    """Remove the old copies of deleted ballots (and seals) that the database keeps in its files.
+
+    SQLite: with `secure_delete` on (db/engine.py) deleted rows are zeroed in their pages, but the write-ahead
+    log still holds the pages as they were until a checkpoint copies the new ones over; TRUNCATE empties it.
+    PostgreSQL: a DELETE or UPDATE leaves the old row versions in the table's pages until VACUUM; a plain
+    VACUUM only marks them reusable, VACUUM FULL rewrites both tables (and their indexes) into new files.
+    """
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            raw = await connection.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None  # a live pooled connection always has its driver connection
+            cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _pages, _moved = await cursor.fetchone()
+            await cursor.close()
+            if busy:
+                log.warning(
+                    "Could not truncate the SQLite WAL after closing a secret poll (readers were busy)"
+                )
+            return
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        # VACUUM FULL locks the tables while it rewrites them; give up rather than queue behind a long reader.
+        await autocommit.exec_driver_sql("SET lock_timeout = '5s'")
+        await autocommit.exec_driver_sql("VACUUM (FULL) poll_ballot, poll")

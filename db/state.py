@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import Text
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -20,7 +22,12 @@ async def get_value(session: AsyncSession, key: str) -> str | None:
 
 
 async def set_value(session: AsyncSession, key: str, value: str) -> None:
-    row = await session.get(BotState, key) or BotState(key=key, value=value)
-    row.value = value
-    session.add(row)
-    await session.flush()
+    """Store the value under the key; two processes starting at once both succeed (the later one wins)."""
+    table = BotState.__table__  # type: ignore[attr-defined]  # SQLModel tables carry __table__ at run time
+    dialect = session.get_bind().dialect.name
+    insert = postgres_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    await session.execute(
+        insert.values(key=key, value=value).on_conflict_do_update(
+            index_elements=["key"], set_={"value": value}
+        )
+    )

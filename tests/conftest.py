@@ -29,6 +29,8 @@ from db.guilds import CHANNEL_PURPOSES, GuildConfig
 pytest_plugins = ["tests.contract_plugin"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# The server secret that seals secret polls' keys (BALLOT_SECRET); any 32+ characters do for tests.
+TEST_BALLOT_SECRET = "test-ballot-secret-0123456789abcdef"
 # TEST_BACKEND=postgresql runs the whole suite, SimCord worlds included, on the PostgreSQL server at
 # TEST_DATABASE_URL; the database-layer tests run on both backends whatever it says.
 BOT_BACKEND = os.environ.get("TEST_BACKEND", "sqlite")
@@ -174,7 +176,7 @@ async def bot_database_url(request: pytest.FixtureRequest, sqlite_url: str) -> A
 
 @pytest.fixture
 def bot_settings(bot_database_url: str) -> Settings:
-    return Settings(discord_token=None, database_url=bot_database_url)
+    return Settings(discord_token=None, database_url=bot_database_url, ballot_secret=TEST_BALLOT_SECRET)
 
 
 @pytest_asyncio.fixture

@@ -998,3 +998,89 @@ async def test_removed_slot_stays_in_members_history_and_the_export(coalition: C
     assert old is not None
     assert old.removed_at is not None
     assert old.tickets_issued == 3
+
+
+# ------------------------------------------------------------------------------ trust
+
+
+def _sent_texts(coalition: Coalition) -> list[str]:
+    """Every message text the bot tried to send or answer with, whether or not Discord took it."""
+    texts = []
+    for request in coalition.env.http_requests:
+        body = request.json or {}
+        data = body.get("data", body) if isinstance(body, dict) else {}
+        texts.append(str(data.get("content") or ""))
+    return texts
+
+
+async def test_sign_up_that_is_stored_but_cannot_be_answered_is_not_called_a_failure_and_updates_the_card(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(coalition)
+    slot = await _slot(coalition, campaign, "Amplifier", 3)
+    card = await _post(coalition, campaign)
+    coalition.env.inject_error("POST", "/interactions/*/callback", status=500, times=1)
+    await coalition.member.click(card, label="Sign up: Amplifier")
+    await coalition.env.advance_time(3)
+    assert await _statuses(coalition, slot.id) == {coalition.member.id: "confirmed"}  # type: ignore[arg-type]
+    assert coalition.member.mention in _card(coalition).embeds[0].fields[0].value
+    assert not any("something went wrong" in text for text in _sent_texts(coalition))
+
+
+async def test_card_edit_that_discord_refuses_is_retried_without_another_click(coalition: Coalition) -> None:
+    campaign = await _create(coalition)
+    await _slot(coalition, campaign, "Amplifier", 3)
+    card = await _post(coalition, campaign)
+    coalition.env.inject_error("PATCH", f"/channels/*/messages/{card.id}", status=500, times=1)
+    await coalition.member.click(card, label="Sign up: Amplifier")
+    await coalition.env.advance_time(60)
+    field = _card(coalition).embeds[0].fields[0]
+    assert field.name == "Amplifier: 1/3"
+    assert coalition.member.mention in field.value
+
+
+async def test_reminder_that_discord_fails_to_deliver_is_retried_and_sent_exactly_once(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(
+        coalition,
+        start=_at(coalition, hours=26),
+        end=_at(coalition, hours=30),
+        signup_deadline=_at(coalition, hours=25),
+    )
+    await _slot(coalition, campaign, "Amplifier", 1)
+    await coalition.member.click(await _post(coalition, campaign), label="Sign up: Amplifier")
+
+    def reminders() -> list[str]:
+        return [m.content for m in _dms(coalition, coalition.member) if m.content.startswith("⏰ Reminder")]
+
+    coalition.env.inject_error("POST", "/channels/*/messages", status=500, times=1)
+    # The 24-hour reminder falls due two hours from now, its DM fails, and a retry follows minutes later.
+    await coalition.env.advance_time(2 * 3600 + 30 * 60)
+    assert len(reminders()) == 1
+    await coalition.env.advance_time(2 * 3600)
+    assert len(reminders()) == 1
+    async with coalition.bot.database.session() as session:
+        sent = (await session.scalars(select(campaigns.CampaignReminderSent))).all()
+    assert [(r.user_id, r.hours_before) for r in sent] == [(coalition.member.id, 24)]
+
+
+async def test_offer_whose_dm_discord_fails_is_retried_by_dm_once_not_announced_as_closed_dms(
+    coalition: Coalition,
+) -> None:
+    campaign = await _create(coalition)
+    slot = await _slot(coalition, campaign, "Op-ed author", 1)
+    card = await _post(coalition, campaign)
+    await coalition.member.click(card, label="Sign up: Op-ed author")
+    await coalition.other.click(_card(coalition), label="Join waitlist: Op-ed author")
+    coalition.env.inject_error("POST", "/channels/*/messages", status=500, times=1)
+    await coalition.member.click(_card(coalition), label="Withdraw")
+    await coalition.env.advance_time(30 * 60)
+
+    offers = [m for m in _dms(coalition, coalition.other) if "A place opened up" in m.content]
+    assert len(offers) == 1
+    announced = list(coalition.channels["campaigns"].history())  # type: ignore[attr-defined]
+    assert not any("I couldn't DM you" in m.content for m in announced)
+    accepted = await coalition.other.user.click(offers[0], label="Accept the place")  # type: ignore[attr-defined]
+    assert "confirmed" in accepted.response.content
+    assert (await _statuses(coalition, slot.id))[coalition.other.id] == "confirmed"  # type: ignore[arg-type]

@@ -6,26 +6,30 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.timeparse import TimeError, parse_when, parse_zone
 from cogs.campaigns import rules
+from cogs.campaigns.service.results import CampaignInfo, Card, LinkInfo, SlotCard
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
 def test_local_time_in_organizers_zone_is_stored_in_utc() -> None:
-    zone = rules.parse_zone("America/Chicago")
-    assert rules.parse_local_time("2026-12-01 14:00", zone, what="start") == datetime(
+    # Campaign times go through the shared parser, read in the organizer's `timezone` option.
+    zone = parse_zone("America/Chicago")
+    assert parse_when("2026-12-01 14:00", now=NOW, zone=zone, what="start") == datetime(
         2026, 12, 1, 20, 0, tzinfo=UTC
     )
-    assert rules.parse_local_time("2026-07-01 14:00", zone, what="start") == datetime(
+    assert parse_when("2026-07-01 14:00", now=NOW, zone=zone, what="start") == datetime(
         2026, 7, 1, 19, 0, tzinfo=UTC
     )
 
 
 def test_unknown_zone_and_unreadable_time_are_refused() -> None:
-    with pytest.raises(rules.CampaignRuleError, match="time zone"):
-        rules.parse_zone("Nowhere/Land")
-    with pytest.raises(rules.CampaignRuleError, match="2026-12-01 14:00"):
-        rules.parse_local_time("tomorrow", rules.parse_zone("UTC"), what="start")
+    with pytest.raises(TimeError, match="time zone"):
+        parse_zone("Nowhere/Land")
+    # "tomorrow" is readable by the shared parser (9:00 in the zone), so an unreadable phrase stands in.
+    with pytest.raises(TimeError, match="2026-12-01 17:00"):
+        parse_when("whenever suits", now=NOW, zone=parse_zone("UTC"), what="start")
 
 
 def test_schedule_refuses_end_before_start_and_deadline_after_start() -> None:
@@ -54,12 +58,6 @@ def test_long_title_is_refused_and_spaces_are_folded() -> None:
     assert rules.check_title("  Heat   week ") == "Heat week"
     with pytest.raises(rules.CampaignRuleError, match="300 characters"):
         rules.check_title("x" * 300)
-
-
-def test_places_to_offer_never_exceed_free_places_or_waitlist() -> None:
-    assert rules.places_to_offer(capacity=5, taken=3, waiting=10) == 2
-    assert rules.places_to_offer(capacity=5, taken=3, waiting=1) == 1
-    assert rules.places_to_offer(capacity=5, taken=5, waiting=4) == 0
 
 
 def test_reminders_only_for_times_still_ahead() -> None:
@@ -166,36 +164,42 @@ async def test_a_refresh_waits_until_the_burst_of_work_has_drained():
     assert calls == ["edit"]
 
 
-def test_card_with_twenty_long_slots_and_long_description_fits_discord_embed_limits() -> None:
-    from cogs.campaigns import views
-    from db.campaigns import Campaign, CampaignLink, CampaignView, SlotView
-
-    campaign = Campaign(
+def _campaign(title: str, description: str) -> CampaignInfo:
+    return CampaignInfo(
         id=7,
         guild_id=1,
-        title="T" * rules.TITLE_MAX,
-        description="D" * 1500,
+        title=title,
+        description=description,
         starts_at=NOW + timedelta(days=10),
         ends_at=NOW + timedelta(days=11),
         signup_deadline=NOW + timedelta(days=9),
+        timezone="UTC",
+        status="open",
+        card_channel_id=None,
+        card_message_id=None,
         created_by=1,
-        created_at=NOW,
     )
-    slots = [
-        SlotView(
+
+
+def test_card_with_twenty_long_slots_and_long_description_fits_discord_embed_limits() -> None:
+    from cogs.campaigns import views
+
+    campaign = _campaign("T" * rules.TITLE_MAX, "D" * 1500)
+    slots = tuple(
+        SlotCard(
             id=index,
             name=f"{index:02d}" + "S" * (rules.SLOT_NAME_MAX - 2),
             capacity=500,
             taken=400,
-            confirmed=list(range(10**18 + index * 1000, 10**18 + index * 1000 + 400)),
+            confirmed=tuple(range(10**18 + index * 1000, 10**18 + index * 1000 + 400)),
             offered=3,
             waitlisted=120,
             needs={1: 450, 2: 450, 3: 450},
         )
         for index in range(rules.SLOTS_MAX)
-    ]
-    links = [CampaignLink(id=1, campaign_id=7, title="Toolkit " * 10, url="https://example.org/" + "x" * 300)]
-    view = CampaignView(
+    )
+    links = (LinkInfo(title="Toolkit " * 10, url="https://example.org/" + "x" * 300),)
+    view = Card(
         campaign=campaign,
         slots=slots,
         links=links,
@@ -213,19 +217,8 @@ def test_card_with_twenty_long_slots_and_long_description_fits_discord_embed_lim
 
 def test_card_of_a_small_campaign_still_shows_names() -> None:
     from cogs.campaigns import views
-    from db.campaigns import Campaign, CampaignView, SlotView
 
-    campaign = Campaign(
-        id=7,
-        guild_id=1,
-        title="Heat week",
-        description="Short.",
-        starts_at=NOW + timedelta(days=10),
-        ends_at=NOW + timedelta(days=11),
-        signup_deadline=NOW + timedelta(days=9),
-        created_by=1,
-        created_at=NOW,
-    )
-    slot = SlotView(id=1, name="Amplifier", capacity=5, taken=2, confirmed=[11, 12], offered=0, waitlisted=0)
-    embed = views.card_embed(CampaignView(campaign, [slot], [], {}), now=NOW)
+    campaign = _campaign("Heat week", "Short.")
+    slot = SlotCard(id=1, name="Amplifier", capacity=5, taken=2, confirmed=(11, 12), offered=0, waitlisted=0)
+    embed = views.card_embed(Card(campaign, (slot,), (), {}), now=NOW)
     assert embed.fields[0].value == "<@11>, <@12>"

@@ -74,9 +74,11 @@ async def test_remove_autocomplete_offers_only_your_disciplines(coalition):
     assert [c["name"] for c in offered] == ["Research"]
 
 
-async def test_existing_role_of_the_same_name_is_adopted(coalition):
+async def test_existing_role_of_the_same_name_is_used_once_an_organizer_maps_it(coalition):
     existing = coalition.guild.create_role("Transportation")
     await coalition.env.settle()
+    # Issue 10: a look-alike role is never adopted by name; an organizer maps it on purpose.
+    await coalition.organizer.slash(coalition.general, "discipline map", name="Transportation", role=existing)
 
     await coalition.member.slash(coalition.general, "discipline add", name="Transportation")
 
@@ -210,8 +212,12 @@ async def test_members_cannot_run_organizer_discipline_commands(coalition):
 
 
 async def test_discipline_role_above_the_bot_tells_organizers_the_fix(coalition):
+    mapped = coalition.guild.create_role("Epidemiology")
+    await coalition.env.settle()
+    # Issue 10: only a role an organizer mapped is handed out; it is moved above the bot afterwards.
+    await coalition.organizer.slash(coalition.general, "discipline map", name="Epidemiology", role=mapped)
     top = coalition.guild.me.top_role.position
-    coalition.guild.create_role("Epidemiology", position=top + 1)
+    coalition.env.backend.edit_role(coalition.guild.id, mapped.id, {"position": top + 1})
     await coalition.env.settle()
 
     result = await coalition.member.slash(coalition.general, "discipline add", name="Epidemiology")

@@ -439,3 +439,17 @@ async def test_welcome_post_puts_a_start_button_in_the_welcome_channel(coalition
 
     assert started.ephemeral
     assert started.response.embeds[0].title.startswith("Welcome to")
+
+
+async def test_an_onboarding_form_submitted_after_a_restart_saves_and_moves_on(coalition, make_bot):
+    nadia = await join(coalition, "nadia")
+    about = await walk_to(nadia.user, last_dm(coalition, nadia), "about")
+    shown = await nadia.user.click(about, label="Fill in: about you")
+
+    await coalition.env.restart_bot(make_bot())
+    submitted = await nadia.user.submit_modal(shown, ABOUT)
+
+    assert submitted.response.embeds[0].title == "Where you work"
+    progress = await progress_of(coalition, nadia)
+    assert progress.step == "workplace"
+    assert progress.answers["about"]["display_name"] == "Nadia Reyes"

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db import polls
 from db.polls import Poll, PollBallot
+from tests.conftest import TEST_BALLOT_SECRET as SECRET
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 GUILD = 111
@@ -30,13 +31,16 @@ async def _poll(database, *, secret: bool, department_mode: str = "off", kind: s
             closes_at=NOW + timedelta(days=2),
             now=NOW,
             department_mode=department_mode,
+            server_secret=SECRET,
         )
 
 
 async def _cast(database, poll: Poll, user_id: int, choices: list[int], organization: str | None = None):
     async with database.session() as session:
         current = await polls.get_poll(session, GUILD, poll.id)
-        return await polls.cast_ballot(session, current, user_id, choices, NOW, organization_key=organization)
+        return await polls.cast_ballot(
+            session, current, user_id, choices, NOW, organization_key=organization, server_secret=SECRET
+        )
 
 
 async def _insert(database, *rows: PollBallot) -> None:
@@ -87,7 +91,7 @@ async def test_secret_ballots_are_keyed_by_hmac_while_open(database):
     assert len(ballot.voter_key) == 64
     async with database.session() as session:
         stored = await session.get(Poll, poll.id)
-    assert ballot.voter_key == polls.voter_key(stored, voter)
+    assert ballot.voter_key == polls.voter_key(stored, voter, SECRET)
 
 
 async def test_closed_secret_poll_keeps_only_choices_that_no_row_ties_to_a_voter(database):
@@ -109,7 +113,7 @@ async def test_closed_secret_poll_keeps_only_choices_that_no_row_ties_to_a_voter
         stored = await session.get(Poll, poll.id)
     assert stored.ballot_secret is None
     with pytest.raises(ValueError):
-        polls.voter_key(stored, 41)
+        polls.voter_key(stored, 41, SECRET)
 
 
 async def test_closed_named_poll_keeps_its_voters(database):
@@ -225,7 +229,7 @@ async def test_ballot_cast_with_a_poll_read_before_it_closed_is_refused(database
 
     with pytest.raises(polls.PollClosed):
         async with database.session() as session:
-            await polls.cast_ballot(session, stale, 42, [1], NOW)
+            await polls.cast_ballot(session, stale, 42, [1], NOW, server_secret=SECRET)
 
     ballots = await _ballots(database, poll.id)
     assert [b.choices for b in ballots] == [[0]]

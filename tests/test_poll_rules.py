@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.timeparse import TimeError, parse_when, parse_zone
 from cogs.polls import rules, tally
 from cogs.polls.chart import render_results_chart, results_figure
-from cogs.polls.cog import _csv_cell
+from cogs.polls.export import csv_cell as _csv_cell
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 A, B, C, D = range(4)
@@ -51,6 +52,23 @@ def test_runoff_tie_for_last_eliminates_fewer_first_preferences():
     assert result.rounds[1].eliminated == C
     assert result.rounds[1].tie_broken
     assert result.winner == B
+
+
+def test_runoff_says_which_part_of_the_tie_rule_decided():
+    fewer_first = tally.instant_runoff(4, [[A]] * 4 + [[B]] * 3 + [[C, B]] * 2 + [[D, C, B]])
+    listed_last = tally.instant_runoff(2, [[A], [B]])
+
+    assert fewer_first.rounds[0].tie_reason is None
+    assert fewer_first.rounds[1].tie_reason == tally.FEWER_FIRST_PREFERENCES
+    assert listed_last.rounds[0].tie_reason == tally.LISTED_LAST
+
+
+def test_ranked_outcome_keeps_the_first_preferences_for_the_bars():
+    outcome = tally.outcome("ranked", 3, [[A]] * 4 + [[B, A]] * 3 + [[C, B]] * 2)
+
+    assert outcome.first_preferences == [4, 3, 2]
+    assert outcome.counts == [4, 5, 0]
+    assert tally.outcome("single", 2, [[A], [A], [B]]).first_preferences == [2, 1]
 
 
 def test_runoff_full_tie_eliminates_the_option_listed_last():
@@ -140,8 +158,42 @@ def test_bad_options_are_refused(text, message):
         rules.parse_options(text)
 
 
+def test_invisible_and_direction_characters_never_reach_the_poll():
+    options = rules.parse_options("Parks\u202e | \u200bTransit\u2066 | Hou\u00adsing")
+
+    assert options == ["Parks", "Transit", "Housing"]
+    assert rules.clean_question("Which \u202efirst?\u200f") == "Which first?"
+    # Emoji built with the zero-width joiner keep it.
+    assert rules.parse_options("\U0001f468\u200d\U0001f469\u200d\U0001f467 | B")[0].count("\u200d") == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["Yes | Y\u200bes", "Yes | \u202eYES", "Yes | \uff39\uff45\uff53", "Yes | Yes\u2060"]
+)
+def test_options_differing_only_by_invisible_characters_are_duplicates(text):
+    with pytest.raises(rules.PollRuleError, match="listed twice"):
+        rules.parse_options(text)
+
+
+@pytest.mark.parametrize("text", ["Yes | \u200b\u200b | No", "Yes | \u3164 | No", "\u202e | No"])
+def test_an_option_of_invisible_characters_only_is_empty(text):
+    with pytest.raises(rules.PollRuleError, match="empty"):
+        rules.parse_options(text)
+
+
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\u202e \u2066", "\u3164"])
+def test_a_question_of_invisible_characters_only_is_refused(text):
+    with pytest.raises(rules.PollRuleError, match="question is empty"):
+        rules.clean_question(text)
+
+
 def test_options_may_be_one_per_line():
     assert rules.parse_options("Parks\nTransit\nHousing\n") == ["Parks", "Transit", "Housing"]
+
+
+def _closing_time(text: str, zone: str | None = None) -> datetime:
+    """A poll's closing time as `/poll create` reads it: the shared parser, then the poll's limits."""
+    return rules.check_closing_time(parse_when(text, now=NOW, zone=parse_zone(zone)), NOW)
 
 
 @pytest.mark.parametrize(
@@ -155,7 +207,13 @@ def test_options_may_be_one_per_line():
     ],
 )
 def test_closing_times_are_read(text, expected):
-    assert rules.parse_closing_time(text, NOW) == expected
+    assert _closing_time(text) == expected
+
+
+def test_closing_time_is_read_in_the_organizers_time_zone():
+    # 17:00 in Chicago on 1 December (standard time, UTC-6) is 23:00 UTC.
+    assert _closing_time("2026-12-01 17:00", "CT") == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    assert _closing_time("12/01/2026 5pm", "America/New_York") == datetime(2026, 12, 1, 22, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -168,8 +226,8 @@ def test_closing_times_are_read(text, expected):
     ],
 )
 def test_bad_closing_times_are_refused(text, message):
-    with pytest.raises(rules.PollRuleError, match=message):
-        rules.parse_closing_time(text, NOW)
+    with pytest.raises((TimeError, rules.PollRuleError), match=message):
+        _closing_time(text)
 
 
 def test_ballot_checks_follow_the_poll_kind():

@@ -85,3 +85,40 @@ async def test_edit_can_change_the_directory_listing(coalition):
     assert "no longer listed" in result.response.content
     hidden = await coalition.other.slash(coalition.general, "profile view", member=coalition.member)
     assert "not listed" in hidden.response.content
+
+
+async def test_a_profile_form_submitted_after_a_restart_still_saves_what_was_typed(coalition, make_bot):
+    await make_profile(coalition, coalition.member, listed=True)
+    shown = await coalition.member.slash(coalition.general, "profile edit", section="where you work")
+
+    await coalition.env.restart_bot(make_bot())
+    saved = await coalition.member.submit_modal(
+        shown,
+        {
+            "profile:organization": "Chicago DPH",
+            "profile:jurisdiction": "Chicago",
+            "profile:state": "Illinois",
+        },
+    )
+
+    assert "Saved" in saved.response.content
+    async with coalition.bot.database.session() as session:
+        profile = await members.get_profile(session, coalition.guild.id, coalition.member.id)
+    assert (profile.organization, profile.jurisdiction) == ("Chicago DPH", "Chicago")
+
+
+async def test_edit_can_change_interests(coalition):
+    await make_profile(coalition, coalition.member, listed=True)
+    shown = await coalition.member.slash(coalition.general, "profile edit", section="interests")
+    assert shown.ephemeral
+
+    picked = await coalition.member.select(shown.response, ["chapter:7", "objective:1"])
+
+    assert "Saved" in picked.response.content
+    viewed = await coalition.member.slash(coalition.general, "profile view")
+    interests = {f.name: f.value for f in viewed.response.embeds[0].fields}["Interests"]
+    assert "Ch. 7" in interests
+    assert "Objective 1" in interests
+    async with coalition.bot.database.session() as session:
+        profile = await members.get_profile(session, coalition.guild.id, coalition.member.id)
+    assert profile.interests == ["chapter:7", "objective:1"]

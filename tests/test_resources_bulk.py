@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from cogs.resources.cli import check_links, export_file, import_file
+from cogs.resources.seed import SEED_RESOURCES, SEED_VERSION
+from cogs.resources.service.catalog import area_rows
 from db import resources as store
 from db.engine import Database
 
@@ -83,7 +85,7 @@ async def test_importing_the_same_file_again_adds_nothing(database, tmp_path):
 @pytest.mark.parametrize("suffix", [".csv", ".json"])
 async def test_export_then_import_round_trips(database, tmp_path, suffix):
     async with database.session() as session:
-        await store.seed_guild(session, GUILD, store_now())
+        await store.seed_guild(session, GUILD, store_now(), SEED_RESOURCES, SEED_VERSION)
     exported = tmp_path / f"library{suffix}"
     count = await export_file(database, exported, GUILD)
 
@@ -119,7 +121,7 @@ async def test_json_import_numbers_rejected_items(database, tmp_path):
 
 async def test_link_check_reports_dead_addresses_and_changes_nothing(database):
     async with database.session() as session:
-        await store.seed_guild(session, GUILD, store_now())
+        await store.seed_guild(session, GUILD, store_now(), SEED_RESOURCES, SEED_VERSION)
         before = [(r.id, r.url, r.status) for r in await store.all_resources(session, GUILD)]
     dead = {"https://livingwage.mit.edu/": 404, "https://healthequityguide.org": None}
 
@@ -165,7 +167,7 @@ def store_now():
 
 async def test_seeded_resources_keep_their_links_through_export(database, tmp_path):
     async with database.session() as session:
-        await store.seed_guild(session, GUILD, store_now())
+        await store.seed_guild(session, GUILD, store_now(), SEED_RESOURCES, SEED_VERSION)
     exported = tmp_path / "library.json"
     await export_file(database, exported, GUILD)
     records = {r["title"]: r for r in json.loads(exported.read_text(encoding="utf-8"))}
@@ -180,7 +182,7 @@ async def test_seeded_resources_keep_their_links_through_export(database, tmp_pa
 async def test_csv_export_quotes_formulas_and_import_restores_them(database, tmp_path):
     formula = '=HYPERLINK("http://x","y")'
     async with database.session() as session:
-        await store.sync_areas(session)
+        await store.sync_areas(session, area_rows())
         await store.create_resource(
             session, GUILD, title=formula, url="https://example.org/f", status="approved", now=store_now()
         )

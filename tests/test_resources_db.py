@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from cogs.resources.search import parse_recommendation
-from cogs.resources.seed import SEED_RESOURCES
-from cogs.resources.urls import InvalidUrl
+from cogs.resources.seed import SEED_RESOURCES, SEED_VERSION
+from cogs.resources.service.catalog import area_rows
 from db import disciplines as discipline_db
 from db import resources as store
+from db.resources.urls import InvalidUrl
 from db.state import BotState
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -69,7 +70,7 @@ CORPUS = [
 
 async def build_corpus(session) -> dict[str, int]:
     slugs = {d.slug: d.id for d in await discipline_db.seed_defaults(session, GUILD, NOW)}
-    await store.sync_areas(session)
+    await store.sync_areas(session, area_rows())
     ids: dict[str, int] = {}
     for number, (title, summary, publisher, areas, disciplines) in enumerate(CORPUS):
         resource = await store.create_resource(
@@ -191,15 +192,15 @@ async def test_bad_address_is_refused(database):
 
 async def test_seeding_twice_changes_nothing(database):
     async with database.session() as session:
-        added = await store.seed_guild(session, GUILD, NOW)
+        added = await store.seed_guild(session, GUILD, NOW, SEED_RESOURCES, SEED_VERSION)
     async with database.session() as session:
-        again = await store.seed_guild(session, GUILD, NOW)
+        again = await store.seed_guild(session, GUILD, NOW, SEED_RESOURCES, SEED_VERSION)
         count = await session.scalar(select(func.count()).select_from(store.Resource))
         links = await session.scalar(select(func.count()).select_from(store.ResourceArea))
     async with database.session() as session:
         # Even without the marker, the addresses already present are skipped.
         await session.execute(BotState.__table__.delete())  # type: ignore[attr-defined]
-        third = await store.seed_guild(session, GUILD, NOW)
+        third = await store.seed_guild(session, GUILD, NOW, SEED_RESOURCES, SEED_VERSION)
         count_after = await session.scalar(select(func.count()).select_from(store.Resource))
         links_after = await session.scalar(select(func.count()).select_from(store.ResourceArea))
 
@@ -211,7 +212,7 @@ async def test_seeding_twice_changes_nothing(database):
 
 async def test_seeded_library_links_principles_without_flooding_areas(database):
     async with database.session() as session:
-        await store.seed_guild(session, GUILD, NOW)
+        await store.seed_guild(session, GUILD, NOW, SEED_RESOURCES, SEED_VERSION)
         overview = await store.find_by_url(
             session,
             GUILD,
@@ -264,7 +265,7 @@ async def test_pick_resources_uses_objectives(database):
 
 async def _pending(database) -> store.Resource:
     async with database.session() as session:
-        await store.sync_areas(session)
+        await store.sync_areas(session, area_rows())
         return await store.create_resource(
             session, GUILD, title="Heat equity toolkit", url="https://example.org/heat", now=NOW
         )

@@ -10,7 +10,9 @@ import pytest
 from cogs.resources import report
 from cogs.resources import search as rules
 from cogs.resources.seed import SEED_RESOURCES
-from cogs.resources.urls import InvalidUrl, check_url, normalize_url
+from db.resources import words
+from db.resources.catalog import interest_areas
+from db.resources.urls import InvalidUrl, check_url, normalize_url
 
 CATALOG = Path("/work/shared/csdh/catalog.json")
 
@@ -59,16 +61,16 @@ def test_bad_urls_are_refused_with_a_reason(given, message):
 
 
 def test_query_terms_drop_stopwords_and_stem():
-    assert rules.query_terms("The policies for Housing, and TOOLKITS") == ["polic", "hous", "toolkit"]
-    assert rules.query_terms("Équité") == ["equite"]
-    assert rules.query_terms("of the and") == []
+    assert words.query_terms("The policies for Housing, and TOOLKITS") == ["polic", "hous", "toolkit"]
+    assert words.query_terms("Équité") == ["equite"]
+    assert words.query_terms("of the and") == []
 
 
 def test_full_text_expressions_only_hold_letters_and_digits():
-    terms = rules.query_terms('"); DROP TABLE resource; -- wage* OR NEAR(x)')
+    terms = words.query_terms('"); DROP TABLE resource; -- wage* OR NEAR(x)')
     assert all(term.isalnum() for term in terms)
-    assert rules.fts5_query(["wage", "hous"]) == '"wage"* AND "hous"*'
-    assert rules.tsquery(["wage", "hous"]) == "wage:* & hous:*"
+    assert words.fts5_query(["wage", "hous"]) == '"wage"* AND "hous"*'
+    assert words.tsquery(["wage", "hous"]) == "wage:* & hous:*"
 
 
 def test_rank_prefers_title_matches_and_breaks_ties_by_id():
@@ -77,7 +79,7 @@ def test_rank_prefers_title_matches_and_breaks_ties_by_id():
         (1, "Wage data", "wage data"),
         (2, "Wage data", "wage data"),
     ]
-    assert rules.rank(["wage"], rows) == [1, 2, 3]
+    assert words.rank(["wage"], rows) == [1, 2, 3]
 
 
 def test_did_you_mean_offers_close_words():
@@ -145,6 +147,9 @@ def test_seed_uses_only_verified_catalog_resources_with_their_facts():
 
 
 def test_interest_areas_map_chapters_and_objectives():
-    chapters, objectives = rules.interest_areas(["chapter:7", "objective:4", "chapter:99", "junk"])
+    chapters, objectives = interest_areas(
+        ["chapter:7", "objective:4", "chapter:99", "junk"],
+        {c.number: [a.key for a in c.areas] for c in report.CHAPTERS},
+    )
     assert chapters == {"7.a", "7.b", "7.c"}
     assert objectives == {"14.a", "14.b"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import secrets
 import sys
 from pathlib import Path
 
@@ -29,7 +30,8 @@ async def run_demo(db_path: str) -> int:
     database = Database(url)
     try:
         await migrate.upgrade(database)
-        bot = CoalitionBot(Settings(database_url=url), database)
+        # The demo's database is thrown away, so a fresh secret for secret polls will do.
+        bot = CoalitionBot(Settings(database_url=url, ballot_secret=secrets.token_hex(32)), database)
         # Refusals shown to members are part of the script; any other error the bot raised fails the demo.
         async with simcord.run(bot, check_errors=False) as env:
             demo = await Demo.build(env)

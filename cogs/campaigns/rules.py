@@ -1,4 +1,4 @@
-"""Campaign rules with no Discord or database in them: limits, times, offers, needs, tallies, files."""
+"""Campaign rules with no Discord or database in them: limits, schedules, needs, tallies, files."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -21,7 +21,6 @@ LINKS_MAX = 10
 DEFAULT_OFFER_HOURS = 24
 OFFER_HOURS_MAX = 24 * 7
 REMINDER_HOURS: tuple[int, ...] = (24, 1)
-TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
 # How many names a card shows per slot before "and N more" (an embed field holds 1024 characters).
 NAMES_SHOWN = 15
 # Discord refuses a message whose allowed_mentions lists more than 100 users.
@@ -37,28 +36,6 @@ class Schedule:
     starts_at: datetime
     ends_at: datetime
     signup_deadline: datetime
-
-
-def parse_zone(name: str | None) -> ZoneInfo:
-    """The IANA time zone the organizer typed (default UTC)."""
-    try:
-        return ZoneInfo((name or "UTC").strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise CampaignRuleError(
-            f"I do not know the time zone {name!r}. Use a name such as America/Chicago or UTC."
-        ) from exc
-
-
-def parse_local_time(text: str, zone: ZoneInfo, *, what: str) -> datetime:
-    """Read "2026-12-01 14:00" in the organizer's time zone and return it in UTC."""
-    cleaned = " ".join(text.strip().split())
-    for fmt in TIME_FORMATS:
-        try:
-            naive = datetime.strptime(cleaned, fmt)
-        except ValueError:
-            continue
-        return naive.replace(tzinfo=zone).astimezone(UTC)
-    raise CampaignRuleError(f"I could not read the {what} {text!r}. Write it like 2026-12-01 14:00.")
 
 
 def check_title(title: str) -> str:
@@ -102,15 +79,6 @@ def check_offer_hours(hours: int) -> int:
             f"The window to accept an offer must be between 1 and {OFFER_HOURS_MAX} hours."
         )
     return hours
-
-
-def places_to_offer(capacity: int, taken: int, waiting: int) -> int:
-    """How many waitlisted members get an offer now that places exist."""
-    return max(0, min(capacity - taken, waiting))
-
-
-def offer_expires_at(now: datetime, hours: int) -> datetime:
-    return now + timedelta(hours=hours)
 
 
 def reminder_times(
@@ -181,7 +149,9 @@ def match_discipline(text: str, names: Sequence[str]) -> str | None:
     return scored[0][1]
 
 
-def unfilled_needs(needs: Mapping[int, int], confirmed_disciplines: Iterable[set[int]]) -> dict[int, int]:
+def unfilled_needs(
+    needs: Mapping[int, int], confirmed_disciplines: Iterable[AbstractSet[int]]
+) -> dict[int, int]:
     """For each needed discipline, how many more people with it the slot still lacks."""
     have: dict[int, int] = dict.fromkeys(needs, 0)
     for disciplines in confirmed_disciplines:
@@ -220,7 +190,8 @@ def mention_chunks(
 ) -> list[tuple[str, list[int]]]:
     """Split mentions into messages that fit Discord's content limit and its 100 pinged users each."""
     chunks: list[tuple[str, list[int]]] = []
-    current, users = prefix, []
+    current = prefix
+    users: list[int] = []
     for user_id in user_ids:
         mention = f"<@{user_id}>"
         if len(users) >= per_message or len(current) + len(mention) + 1 > limit:
@@ -254,7 +225,8 @@ def _fold(line: str) -> str:
     encoded = line.encode()
     if len(encoded) <= 75:
         return line
-    parts, current = [], b""
+    parts: list[str] = []
+    current = b""
     for char in line:
         piece = char.encode()
         if len(current) + len(piece) > (75 if not parts else 74):

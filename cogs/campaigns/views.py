@@ -1,16 +1,23 @@
-"""The campaign card, the roll-call message and offer/invite DMs, with buttons that survive restarts."""
+"""The campaign card, the roll-call message and offer/invite DMs, with buttons that survive restarts.
+
+Every control is a persistent button or select whose custom id carries only ids: the callbacks hand over
+to the cog, which reloads what they act on and checks guild and permission again.
+"""
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 import discord
+from discord.ext import commands
 
 from bot.replies import truncate
-from bot.ui import run_guarded
+from bot.ui import PersistentButton, PersistentSelect
 from cogs.campaigns import rules
-from db.campaigns import CampaignView, RollCallAnswer
+from cogs.campaigns.service.results import CampaignInfo, Card, LinkInfo
+from cogs.campaigns.service.rollcalls import Answer
 
 if TYPE_CHECKING:
     from cogs.campaigns.cog import CampaignsCog
@@ -21,12 +28,16 @@ NAMES_BUDGET_MAX = 900  # per slot, leaving room in the 1024-character field for
 
 
 def _cog(interaction: discord.Interaction) -> CampaignsCog:
-    cog = interaction.client.get_cog(COG_NAME)  # type: ignore[attr-defined]
-    assert cog is not None
-    return cog  # type: ignore[no-any-return]
+    from cogs.campaigns.cog import CampaignsCog  # the cog imports this module
+
+    client = interaction.client
+    cog = client.get_cog(COG_NAME) if isinstance(client, commands.Bot) else None
+    if not isinstance(cog, CampaignsCog):
+        raise RuntimeError("the Campaigns cog is not loaded")
+    return cog
 
 
-def _times(campaign: Any) -> str:
+def _times(campaign: CampaignInfo) -> str:
     start = discord.utils.format_dt(campaign.starts_at, "F")
     end = discord.utils.format_dt(campaign.ends_at, "F")
     return (
@@ -35,11 +46,11 @@ def _times(campaign: Any) -> str:
     )
 
 
-def _links(links: list[Any]) -> str:
+def _links(links: Sequence[LinkInfo]) -> str:
     return " · ".join(f"[{truncate(link.title, 60)}]({link.url})" for link in links)
 
 
-def _names(user_ids: list[int], budget: int) -> str:
+def _names(user_ids: Sequence[int], budget: int) -> str:
     shown: list[str] = []
     used = 0
     for index, user_id in enumerate(user_ids):
@@ -52,7 +63,7 @@ def _names(user_ids: list[int], budget: int) -> str:
     return ", ".join(shown)
 
 
-def card_embed(view: CampaignView, *, now: Any) -> discord.Embed:
+def card_embed(view: Card, *, now: datetime) -> discord.Embed:
     """The campaign card: dates, resources, and per slot the count, names, waitlist and unmet needs."""
     # Names get whatever the rest of the card leaves of Discord's 6000 characters, shared by the slots.
     names_budget = (EMBED_MAX - len(_card_embed(view, now=now, names_budget=0))) // max(1, len(view.slots))
@@ -68,7 +79,7 @@ def card_embed(view: CampaignView, *, now: Any) -> discord.Embed:
     return embed
 
 
-def _card_embed(view: CampaignView, *, now: Any, names_budget: int) -> discord.Embed:
+def _card_embed(view: Card, *, now: datetime, names_budget: int) -> discord.Embed:
     campaign = view.campaign
     closed = campaign.status != "open" or now >= campaign.signup_deadline
     title = ("🔒 " if closed else "") + campaign.title
@@ -108,21 +119,19 @@ def _card_embed(view: CampaignView, *, now: Any, names_budget: int) -> discord.E
     return embed
 
 
-def card_controls(view: CampaignView, *, now: Any) -> discord.ui.View:
+def card_controls(view: Card, *, now: datetime) -> discord.ui.View:
     campaign = view.campaign
     closed = campaign.status != "open" or now >= campaign.signup_deadline
     controls = discord.ui.View(timeout=None)
     for slot in view.slots[: rules.SLOTS_MAX]:
         label = ("Join waitlist: " if slot.full else "Sign up: ") + slot.name
         style = discord.ButtonStyle.secondary if slot.full else discord.ButtonStyle.success
-        controls.add_item(JoinButton(campaign.id, slot.id, label=label, style=style, disabled=closed))  # type: ignore[arg-type]
-    controls.add_item(LeaveButton(campaign.id, disabled=campaign.status != "open"))  # type: ignore[arg-type]
+        controls.add_item(JoinButton(campaign.id, slot.id, label=label, style=style, disabled=closed))
+    controls.add_item(LeaveButton(campaign.id, disabled=campaign.status != "open"))
     return controls
 
 
-class JoinButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"campaign:join:(?P<campaign>\d+):(?P<slot>\d+)"
-):
+class JoinButton(PersistentButton, id="campaign:join:{campaign_id:int}:{slot_id:int}"):
     """Sign up for one slot (on the card, and in invitation DMs)."""
 
     def __init__(
@@ -139,83 +148,53 @@ class JoinButton(
                 label=truncate(label, 80),
                 style=style,
                 disabled=disabled,
-                custom_id=f"campaign:join:{campaign_id}:{slot_id}",
+                custom_id=self.make_id(campaign_id=campaign_id, slot_id=slot_id),
             )
         )
         self.campaign_id, self.slot_id = campaign_id, slot_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JoinButton:
-        return cls(int(match["campaign"]), int(match["slot"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).join_from_button(interaction, self.campaign_id, self.slot_id),
-        )
+        await _cog(interaction).join_from_button(interaction, self.campaign_id, self.slot_id)
 
 
-class LeaveButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"campaign:leave:(?P<campaign>\d+)"
-):
+class LeaveButton(PersistentButton, id="campaign:leave:{campaign_id:int}"):
+    """Withdraw from the campaign (asks which place when the member holds several)."""
+
     def __init__(self, campaign_id: int, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Withdraw",
                 style=discord.ButtonStyle.danger,
                 disabled=disabled,
-                custom_id=f"campaign:leave:{campaign_id}",
+                custom_id=self.make_id(campaign_id=campaign_id),
             )
         )
         self.campaign_id = campaign_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> LeaveButton:
-        return cls(int(match["campaign"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).leave_from_button(interaction, self.campaign_id)
-        )
+        await _cog(interaction).leave_from_button(interaction, self.campaign_id)
 
 
-class LeavePick(
-    discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"campaign:leavepick:(?P<campaign>\d+)"
-):
+class LeavePick(PersistentSelect, id="campaign:leavepick:{campaign_id:int}"):
     """Pick which of several places to give up."""
 
     def __init__(self, campaign_id: int, options: list[discord.SelectOption] | None = None) -> None:
         super().__init__(
             discord.ui.Select(
                 placeholder="Which place do you want to give up?",
-                custom_id=f"campaign:leavepick:{campaign_id}",
+                custom_id=self.make_id(campaign_id=campaign_id),
                 options=options or [discord.SelectOption(label="-", value="0")],
             )
         )
         self.campaign_id = campaign_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> LeavePick:
-        return cls(int(match["campaign"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         slot_id = int(values[0]) if values and values[0].isdigit() else 0
-        await run_guarded(
-            interaction, lambda: _cog(interaction).leave_slot(interaction, self.campaign_id, slot_id)
-        )
+        await _cog(interaction).leave_slot(interaction, self.campaign_id, slot_id)
 
 
-class OfferButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"campaign:offer:(?P<action>accept|decline):(?P<signup>\d+):(?P<number>\d+)",
-):
+class OfferButton(PersistentButton, id="campaign:offer:{action:accept|decline}:{signup_id:int}:{number:int}"):
     """Accept or decline a place offered from the waitlist (in a DM)."""
 
     def __init__(self, action: str, signup_id: int, number: int) -> None:
@@ -224,27 +203,16 @@ class OfferButton(
             discord.ui.Button(
                 label="Accept the place" if accept else "No thanks",
                 style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
-                custom_id=f"campaign:offer:{action}:{signup_id}:{number}",
+                custom_id=self.make_id(action=action, signup_id=signup_id, number=number),
             )
         )
         self.action, self.signup_id, self.number = action, signup_id, number
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> OfferButton:
-        return cls(match["action"], int(match["signup"]), int(match["number"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).answer_offer(interaction, self.signup_id, self.action == "accept"),
-        )
+        await _cog(interaction).answer_offer(interaction, self.signup_id, self.action == "accept")
 
 
-class OptOutButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"campaign:optout:(?P<guild>\d+)"
-):
+class OptOutButton(PersistentButton, id="campaign:optout:{guild_id:int}"):
     """Stop campaign invitations from this server (in an invitation DM)."""
 
     def __init__(self, guild_id: int) -> None:
@@ -252,27 +220,24 @@ class OptOutButton(
             discord.ui.Button(
                 label="Stop campaign invitations",
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"campaign:optout:{guild_id}",
+                custom_id=self.make_id(guild_id=guild_id),
             )
         )
         self.guild_id = guild_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> OptOutButton:
-        return cls(int(match["guild"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(interaction, lambda: _cog(interaction).opt_out(interaction, self.guild_id))
+        await _cog(interaction).opt_out(interaction, self.guild_id)
 
 
-class RollCallButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"campaign:rollcall:(?P<action>ready|decline|close):(?P<rollcall>\d+)",
-):
-    LABELS = {"ready": "Ready", "decline": "Can't make it", "close": "Close roll call"}
-    STYLES = {
+class RollCallButton(PersistentButton, id="campaign:rollcall:{action:ready|decline|close}:{rollcall_id:int}"):
+    """Answer a roll call, or close it (organizers)."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "ready": "Ready",
+        "decline": "Can't make it",
+        "close": "Close roll call",
+    }
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
         "ready": discord.ButtonStyle.success,
         "decline": discord.ButtonStyle.danger,
         "close": discord.ButtonStyle.secondary,
@@ -284,24 +249,16 @@ class RollCallButton(
                 label=self.LABELS[action],
                 style=self.STYLES[action],
                 disabled=disabled,
-                custom_id=f"campaign:rollcall:{action}:{rollcall_id}",
+                custom_id=self.make_id(action=action, rollcall_id=rollcall_id),
             )
         )
         self.action, self.rollcall_id = action, rollcall_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RollCallButton:
-        return cls(match["action"], int(match["rollcall"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).rollcall_button(interaction, self.rollcall_id, self.action)
-        )
+        await _cog(interaction).rollcall_button(interaction, self.rollcall_id, self.action)
 
 
-DYNAMIC_ITEMS = (JoinButton, LeaveButton, LeavePick, OfferButton, OptOutButton, RollCallButton)
+PERSISTENT_ITEMS = (JoinButton, LeaveButton, LeavePick, OfferButton, OptOutButton, RollCallButton)
 
 
 def offer_controls(signup_id: int, number: int) -> discord.ui.View:
@@ -325,7 +282,7 @@ def rollcall_controls(rollcall_id: int, *, closed: bool) -> discord.ui.View:
     return view
 
 
-def rollcall_embed(title: str, answers: list[RollCallAnswer], *, closed: bool) -> discord.Embed:
+def rollcall_embed(title: str, answers: Sequence[Answer], *, closed: bool) -> discord.Embed:
     counts = rules.tally(a.answer for a in answers)
     embed = discord.Embed(
         title=truncate(("Roll call (closed): " if closed else "Roll call: ") + title, 256),

@@ -1,17 +1,20 @@
-"""Giving and taking roles, and telling organizers the exact fix when Discord will not let the bot."""
+"""Discipline roles in Discord: which roles are safe to hand out, making them, giving and taking them, and
+telling organizers the exact fix when Discord will not let the bot.
+
+The bot hands out only roles it created for the catalog, or roles an organizer mapped on purpose with
+`/discipline map`; it never adopts a role because it shares a discipline's name.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import discord
 
-from bot.audit import record_action
-from db import disciplines as catalog
-from db.disciplines import Discipline
+from cogs.disciplines import service
 
 if TYPE_CHECKING:
     from bot.core import CoalitionBot
@@ -26,11 +29,39 @@ MEMBER_NOTICE = (
 
 # Powers no role handed out by the bot may carry: a member must never gain them by tagging a discipline.
 POWERS = discord.Permissions.elevated() | discord.Permissions(mention_everyone=True, administrator=True)
+# The same, granted in one channel by an overwrite: moderation there is still moderation.
+CHANNEL_POWERS = POWERS | discord.Permissions(
+    manage_events=True, mute_members=True, deafen_members=True, move_members=True, priority_speaker=True
+)
+
+
+class NamedDiscipline(Protocol):
+    """What role making needs of a discipline (a catalog row or a service result)."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 def carries_powers(role: discord.Role) -> bool:
     """True when the role grants moderation or administration powers."""
     return bool(role.permissions.value & POWERS.value)
+
+
+def elevations(guild: discord.Guild, role: discord.Role) -> list[str]:
+    """Where a channel overwrite lifts this role above @everyone: a private channel it opens, or powers there."""
+    found: list[str] = []
+    for channel in guild.channels:
+        overwrite = channel.overwrites_for(role)
+        allow, _deny = overwrite.pair()
+        if allow.value & CHANNEL_POWERS.value:
+            powers = ", ".join(name.replace("_", " ") for name, on in (allow & CHANNEL_POWERS) if on)
+            found.append(f"it grants {powers} in #{channel.name}")
+        elif overwrite.view_channel and not channel.permissions_for(guild.default_role).view_channel:
+            found.append(f"it opens the private channel #{channel.name}")
+    return found
 
 
 def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
@@ -56,10 +87,29 @@ def role_problem(guild: discord.Guild, role: discord.Role) -> str | None:
     return None
 
 
+def mapping_problem(guild: discord.Guild, role: discord.Role, configured: set[int | None]) -> str | None:
+    """Why an organizer may not map a discipline to this role; None when members may safely get it."""
+    if role.id in configured:
+        return (
+            f"{role.mention} is this server's member or organizer role (`/setup role`); a discipline needs a role "
+            "of its own."
+        )
+    raised = elevations(guild, role)
+    if raised:
+        return (
+            f"I will not hand out {role.mention}: "
+            + "; ".join(raised)
+            + ". Anyone tagging the discipline would "
+            "get that. Fix: remove those channel permissions from the role, or let me create a role "
+            "(leave the discipline unmapped)."
+        )
+    return role_problem(guild, role)
+
+
 async def ensure_discipline_role(
-    bot: CoalitionBot, guild: discord.Guild, discipline: Discipline
+    bot: CoalitionBot, guild: discord.Guild, discipline: NamedDiscipline
 ) -> tuple[discord.Role | None, str | None]:
-    """The discipline's role: the mapped one, else an existing plain role of the same name, else a new one."""
+    """The discipline's role: the one mapped to it, else a new one the bot creates (never a look-alike)."""
     # Two members picking a new discipline at once must not create two roles for it.
     lock = _role_locks.setdefault((guild.id, discipline.id or 0), asyncio.Lock())
     async with lock:
@@ -70,59 +120,47 @@ _role_locks: dict[tuple[int, int], asyncio.Lock] = {}
 
 
 async def _ensure_discipline_role(
-    bot: CoalitionBot, guild: discord.Guild, discipline: Discipline
+    bot: CoalitionBot, guild: discord.Guild, discipline: NamedDiscipline
 ) -> tuple[discord.Role | None, str | None]:
-    async with bot.database.session() as session:
-        fresh = await catalog.get_discipline(session, guild.id, discipline.id or 0)
-    role_id = fresh.role_id if fresh is not None else discipline.role_id
-    if role_id is not None:
-        role = guild.get_role(role_id)
-        if role is not None:
-            discipline.role_id = role.id
-            return role, None
-    config = await bot.guild_config(guild.id)
-    configured = {config.member_role_id, config.organizer_role_id}
-    # Only a plain role is adopted: a staff role that happens to share a discipline's name ("Leadership")
-    # must never be handed to whoever tags that discipline.
-    role = discord.utils.find(
-        lambda r: (
-            r.name.casefold() == discipline.name.casefold()
-            and not r.managed
-            and not r.is_default()
-            and r.id not in configured
-            and not carries_powers(r)
-        ),
-        guild.roles,
-    )
-    if role is None:
-        if not guild.me.guild_permissions.manage_roles:
+    mapping = await service.current_role(bot.app, guild.id, discipline.id or 0)
+    role = guild.get_role(mapping.role_id) if mapping.role_id is not None else None
+    if role is not None:
+        raised = [] if mapping.created_by_bot else elevations(guild, role)
+        if raised:
+            # An organizer's role (or one adopted by name long ago) that a channel overwrite now lifts: what
+            # was refused at mapping time is refused at hand-out time too.
             return None, (
-                f"I need the **Manage Roles** permission to create the role for **{discipline.name}**. Fix: "
-                f"Server Settings → Roles → **{guild.me.top_role.name}** → turn on Manage Roles."
+                f"I will not hand out **{role.name}** for **{discipline.name}**: "
+                + "; ".join(raised)
+                + ". Fix: "
+                "remove those channel permissions from the role, or delete it so that I create a plain one."
             )
-        try:
-            role = await guild.create_role(
-                name=discipline.name, mentionable=False, reason="Discipline role for the coalition directory"
-            )
-        except discord.HTTPException as error:
-            log.warning(
-                "Could not create the role for %s in guild %s", discipline.name, guild.id, exc_info=True
-            )
-            return (
-                None,
-                f"I could not create a role for **{discipline.name}** ({error.text or error.status}).",
-            )
-    async with bot.database.session() as session:
-        fresh = await catalog.get_discipline(session, guild.id, discipline.id or 0)
-        if fresh is None:
-            return role, None
-        if not await catalog.set_discipline_role(session, fresh, role.id):
-            return (
-                None,
-                f"The role **{role.name}** already belongs to another discipline; rename one of them.",
-            )
-    discipline.role_id = role.id
+        return role, None
+    if not guild.me.guild_permissions.manage_roles:
+        return None, (
+            f"I need the **Manage Roles** permission to create the role for **{discipline.name}**. Fix: "
+            f"Server Settings → Roles → **{guild.me.top_role.name}** → turn on Manage Roles."
+        )
+    try:
+        role = await guild.create_role(
+            name=discipline.name, mentionable=False, reason="Discipline role for the coalition directory"
+        )
+    except discord.HTTPException as error:
+        log.warning("Could not create the role for %s in guild %s", discipline.name, guild.id, exc_info=True)
+        return None, f"I could not create a role for **{discipline.name}** ({error.text or error.status})."
+    recorded = await service.record_created_role(
+        bot.app, guild_id=guild.id, discipline_id=discipline.id or 0, role_id=role.id
+    )
+    if not recorded:
+        return None, f"The role **{role.name}** already belongs to another discipline; rename one of them."
     return role, None
+
+
+def look_alike(guild: discord.Guild, name: str, own_role_id: int | None) -> discord.Role | None:
+    """A role other than the discipline's own that shares its name (organizers may want to map it)."""
+    return discord.utils.find(
+        lambda role: role.name.casefold() == name.casefold() and role.id != own_role_id, guild.roles
+    )
 
 
 async def give_roles(
@@ -171,7 +209,4 @@ async def tell_organizers(
     bot: CoalitionBot, guild_id: int, member: discord.abc.User, problems: list[str]
 ) -> None:
     """Write each role problem and its fix to the audit log and the audit channel."""
-    for problem in dict.fromkeys(problems):
-        await record_action(
-            bot, guild_id, None, "roles.failed", f"While giving roles to <@{member.id}>: {problem}"
-        )
+    await service.report_role_problems(bot.app, guild_id=guild_id, user_id=member.id, problems=problems)

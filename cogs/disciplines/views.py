@@ -1,16 +1,19 @@
-"""The discipline panel (a persistent select menu per 25 disciplines) and the directory's page buttons."""
+"""The discipline panel (a persistent select menu per 25 disciplines) and the directory's pages."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.core import CoalitionBot
 from bot.errors import UserFacingError
+from bot.paginator import Page, page_source, pager, with_page_footer
 from bot.replies import truncate
-from bot.ui import run_guarded
+from bot.ui import PersistentButton, PersistentSelect
+from cogs.disciplines import service
+from cogs.disciplines.service import DirectoryPage, DisciplineEntry
 from cogs.onboarding.steps import OPTIONS_PER_SELECT, pages
 from cogs.onboarding.views import COLOUR, safe
 
@@ -18,71 +21,69 @@ if TYPE_CHECKING:
     from cogs.disciplines.cog import DisciplinesCog
 
 DIRECTORY_PAGE_SIZE = 10
+DIRECTORY_SOURCE = "directory"
 PANEL_SELECTS = 5  # one select per action row, five rows per message
 
 
+def _bot(interaction: discord.Interaction) -> CoalitionBot:
+    client = interaction.client
+    if not isinstance(client, CoalitionBot):
+        raise TypeError(f"discipline controls run on the coalition bot, not {type(client).__name__}")
+    return client
+
+
 def _cog(interaction: discord.Interaction) -> DisciplinesCog:
-    cog = interaction.client.get_cog("Disciplines")  # type: ignore[attr-defined]
-    if cog is None:
+    from cogs.disciplines.cog import DisciplinesCog  # the cog imports this module
+
+    cog = _bot(interaction).get_cog("Disciplines")
+    if not isinstance(cog, DisciplinesCog):
         raise UserFacingError("Disciplines are not available right now; please try again in a minute.")
-    return cog  # type: ignore[return-value]
+    return cog
 
 
-class PanelSelect(
-    discord.ui.DynamicItem[discord.ui.Select],
-    template=r"disciplines:panel:(?P<guild_id>\d{1,20}):(?P<chunk>\d{1,2})",
-):
+class PanelSelect(PersistentSelect, id="disciplines:panel:{guild_id:int}:{chunk:int}"):
     """One select of the panel: picking a discipline you hold removes it, any other adds it."""
 
-    def __init__(self, guild_id: int, chunk: int, select: discord.ui.Select[Any] | None = None) -> None:
-        super().__init__(select or discord.ui.Select(custom_id=f"disciplines:panel:{guild_id}:{chunk}"))
+    def __init__(self, guild_id: int, chunk: int, entries: Sequence[DisciplineEntry] = ()) -> None:
+        first = chunk * OPTIONS_PER_SELECT + 1
+        options = [discord.SelectOption(label=truncate(d.name, 100), value=str(d.id)) for d in entries]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=self.make_id(guild_id=guild_id, chunk=chunk),
+                placeholder=f"Disciplines {first} to {first + len(entries) - 1}: pick to add or remove",
+                min_values=1,
+                max_values=max(1, len(entries)),
+                options=options or [discord.SelectOption(label="-", value="0")],
+            )
+        )
         self.guild_id, self.chunk = guild_id, chunk
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> PanelSelect:
-        select = item if isinstance(item, discord.ui.Select) else None
-        return cls(int(match["guild_id"]), int(match["chunk"]), select)
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        picked = list(self.item.values)
-        await run_guarded(
-            interaction, lambda: _cog(interaction).toggle_from_panel(interaction, self.guild_id, picked)
-        )
+        picked = [int(value) for value in self.item.values if value.isdigit()]
+        await _cog(interaction).toggle_from_panel(interaction, self.guild_id, picked)
 
 
-class DirectoryPage(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"disciplines:members:(?P<discipline_id>\d{1,20}):(?P<page>\d{1,5})",
-):
-    def __init__(self, discipline_id: int, page: int, *, label: str = "Next ▶") -> None:
+class LegacyDirectoryPage(PersistentButton, id="disciplines:members:{discipline_id:int}:{page:int}"):
+    """A page button drawn before the shared paginator: still answered, with the paginator's arrows."""
+
+    def __init__(self, discipline_id: int, page: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"disciplines:members:{discipline_id}:{page}",
-            )
+            discord.ui.Button(label="Next ▶", custom_id=self.make_id(discipline_id=discipline_id, page=page))
         )
         self.discipline_id, self.page = discipline_id, page
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DirectoryPage:
-        return cls(int(match["discipline_id"]), int(match["page"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).show_directory(interaction, self.discipline_id, self.page, edit=True),
+        await interaction.response.defer()
+        page = await directory_source(interaction, self.discipline_id, self.page)
+        await interaction.edit_original_response(
+            embed=page.embed, view=pager(DIRECTORY_SOURCE, self.discipline_id, page)
         )
 
 
-DYNAMIC_ITEMS = (PanelSelect, DirectoryPage)
+PERSISTENT_ITEMS = (PanelSelect, LegacyDirectoryPage)
 
 
-def panel_message(guild_id: int, catalog: Sequence[tuple[int, str]]) -> dict[str, Any]:
+def panel_message(guild_id: int, catalog: Sequence[DisciplineEntry]) -> dict[str, Any]:
     """The panel: an explanation and up to five selects of 25 disciplines each."""
     chunks = pages(list(catalog))[:PANEL_SELECTS]
     shown = sum(len(chunk) for chunk in chunks)
@@ -94,48 +95,48 @@ def panel_message(guild_id: int, catalog: Sequence[tuple[int, str]]) -> dict[str
         text += (
             f"\n\nThis panel shows the first {shown} of {len(catalog)}; use `/discipline add` for the rest."
         )
+    if not catalog:
+        text = "There are no disciplines yet; organizers add them with `/discipline create`."
     embed = discord.Embed(title="Your disciplines", description=text, colour=COLOUR)
     view = discord.ui.View(timeout=None)
     for number, chunk in enumerate(chunks):
-        if not chunk:
-            continue
-        first = number * OPTIONS_PER_SELECT + 1
-        select: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id=f"disciplines:panel:{guild_id}:{number}",
-            placeholder=f"Disciplines {first} to {first + len(chunk) - 1}: pick to add or remove",
-            min_values=1,
-            max_values=len(chunk),
-            options=[discord.SelectOption(label=truncate(name, 100), value=str(i)) for i, name in chunk],
-        )
-        view.add_item(PanelSelect(guild_id, number, select))
+        if chunk:
+            view.add_item(PanelSelect(guild_id, number, chunk))
     return {"embed": embed, "view": view}
 
 
-def directory_message(
-    discipline_id: int, discipline_name: str, profiles: Sequence[Any], total: int, page: int
-) -> dict[str, Any]:
-    page_count = max(1, -(-total // DIRECTORY_PAGE_SIZE))
-    embed = discord.Embed(title=f"Directory: {truncate(discipline_name, 200)}", colour=COLOUR)
-    if not profiles:
+@page_source(DIRECTORY_SOURCE)
+async def directory_source(interaction: discord.Interaction, discipline_id: int, number: int) -> Page:
+    """A page of a discipline's directory, reloaded for the guild the arrow was pressed in."""
+    if interaction.guild_id is None:
+        raise UserFacingError("The directory only works inside a server.")
+    found = await service.directory_page(
+        _bot(interaction).app,
+        guild_id=interaction.guild_id,
+        discipline_id=discipline_id,
+        number=number,
+        page_size=DIRECTORY_PAGE_SIZE,
+    )
+    return directory_embed(found)
+
+
+def directory_embed(found: DirectoryPage) -> Page:
+    embed = discord.Embed(title=f"Directory: {truncate(found.discipline.name, 200)}", colour=COLOUR)
+    if not found.entries:
         embed.description = (
             "Nobody with this discipline is listed in the directory yet. Members choose to be listed "
             "during onboarding or with `/profile edit`."
         )
     else:
         lines = []
-        for profile in profiles:
-            who = safe(profile.display_name) + (f" ({safe(profile.pronouns)})" if profile.pronouns else "")
+        for entry in found.entries:
+            who = safe(entry.display_name) + (f" ({safe(entry.pronouns)})" if entry.pronouns else "")
             lines.append(
-                f"**{who}** · <@{profile.user_id}>\n{safe(profile.job_title)}, {safe(profile.organization)} "
-                f"({safe(profile.jurisdiction)}, {safe(profile.state)})"
+                f"**{who}** · <@{entry.user_id}>\n{safe(entry.job_title)}, {safe(entry.organization)} "
+                f"({safe(entry.jurisdiction)}, {safe(entry.state)})"
             )
         embed.description = truncate("\n\n".join(lines), 4000)
-    embed.set_footer(
-        text=f"Page {page + 1} of {page_count} · {total} listed member{'s' if total != 1 else ''}"
-    )
-    view = discord.ui.View(timeout=None)
-    if page > 0:
-        view.add_item(DirectoryPage(discipline_id, page - 1, label="◀ Previous"))
-    if page < page_count - 1:
-        view.add_item(DirectoryPage(discipline_id, page + 1, label="Next ▶"))
-    return {"embed": embed, "view": view}
+    page = Page(embed=embed, number=found.number, count=found.count)
+    listed = f"{found.total} listed member{'s' if found.total != 1 else ''}"
+    with_page_footer(embed, page, listed)
+    return page

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-import importlib
+import asyncio
 import logging
-from datetime import timedelta
-from typing import Any
+from collections import deque
+from collections.abc import Sequence
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import organizer_only
+from bot.checks import is_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
-from bot.replies import reply, truncate
+from bot.pacing import pace_dm
+from bot.replies import truncate
 from cogs.disciplines import roles as role_tools
-from cogs.onboarding import steps, views
-from cogs.onboarding.views import ProfileModal, StepContext
-from db import disciplines as catalog
-from db import jobs, members
-from db import onboarding as progress_db
-from db.guilds import get_config
-from db.onboarding import OnboardingProgress
+from cogs.onboarding import nudges, service, steps, views
+from cogs.onboarding.flow import FlowSteps, find_member
+from cogs.onboarding.service import CatalogEntry
+from db.jobs import ScheduledJob
 
 log = logging.getLogger(__name__)
 
-REMINDER_KIND, FOLLOW_UP_KIND = "onboarding.reminder", "onboarding.followup"
 NO_RESOURCES = (
     "There are no resources in the library yet; organizers are adding them, and `/resources search` "
     "will find them once they are in."
+)
+NO_NEW_RESOURCES = (
+    "No new resources in the library for you this time; `/resources search` finds everything in it."
 )
 PICKS_UNAVAILABLE = (
     "Your onboarding is complete. I could not fetch your resource picks right now; "
@@ -37,15 +38,7 @@ PICKS_UNAVAILABLE = (
 )
 
 
-def reminder_key(guild_id: int, user_id: int) -> str:
-    return f"onboarding.reminder:{guild_id}:{user_id}"
-
-
-def follow_up_key(guild_id: int, user_id: int, day: int) -> str:
-    return f"onboarding.followup:{guild_id}:{user_id}:{day}"
-
-
-class OnboardingCog(commands.Cog, name="Onboarding"):
+class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
     onboarding = app_commands.Group(
         name="onboarding",
         description="How newcomers are getting on",
@@ -55,14 +48,20 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
 
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
+        # Newcomers waiting for their welcome DM: a wave of joins is paced like any other bulk DM.
+        self._welcomes: deque[discord.Member] = deque()
+        self._welcoming: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.DYNAMIC_ITEMS)
-        self.bot.scheduler.register(REMINDER_KIND, self.send_reminder)
-        self.bot.scheduler.register(FOLLOW_UP_KIND, self.send_follow_up)
+        self.bot.scheduler.register(service.REMINDER_KIND, self.send_reminder)
+        self.bot.scheduler.register(service.FOLLOW_UP_KIND, self.send_follow_up)
+        self.bot.scheduler.register(service.DELIVERY_KIND, self.deliver_later)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*views.DYNAMIC_ITEMS)
+        if self._welcoming is not None:
+            self._welcoming.cancel()
 
     # ------------------------------------------------------------------------------ entry points
 
@@ -70,38 +69,49 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
     async def on_member_join(self, member: discord.Member) -> None:
         if member.bot:
             return
-        now = discord.utils.utcnow()
-        async with self.bot.database.session() as session:
-            progress = await progress_db.get_or_create_progress(
-                session, member.guild.id, member.id, now, joined=True
-            )
-            await members.mark_returned(session, member.guild.id, member.id, now)
-            finished = progress.finished
+        # Queued at once, so that a wave of joins is seen as one and paced like any other bulk DM.
+        self._welcomes.append(member)
+        if self._welcoming is None or self._welcoming.done():
+            self._welcoming = asyncio.create_task(self._welcome_arrivals(), name="onboarding-welcomes")
+
+    async def _welcome_arrivals(self) -> None:
+        """Welcome each queued newcomer by DM, pausing after every few while more are waiting."""
+        sent = 0
+        while self._welcomes:
+            member = self._welcomes.popleft()
+            try:
+                sent += await self.welcome(member, sent)
+            except Exception:
+                log.exception("Could not welcome member %s of guild %s", member.id, member.guild.id)
+            if not self._welcomes:
+                sent = 0  # a lone join later starts a new burst; only a wave waits
+
+    async def welcome(self, member: discord.Member, sent_so_far: int) -> int:
+        """Open the flow for a newcomer, or give a returning finished member their roles; DMs sent (0 or 1)."""
+        finished = await service.record_join(self.bot.app, guild_id=member.guild.id, user_id=member.id)
         if finished:
             # Coming back after finishing: give the roles back instead of starting over.
             await self.restore_roles(member)
-            return
+            return 0
+        await pace_dm(sent_so_far)
         await self.open_in_dm(member)
+        return 1
 
     @app_commands.command(name="onboard")
     @app_commands.guild_only()
     async def onboard(self, interaction: discord.Interaction) -> None:
         """Start or resume your onboarding: profile, disciplines and interests."""
-        assert interaction.guild is not None
-        assert isinstance(interaction.user, discord.Member)
-        async with self.bot.database.session() as session:
-            progress = await progress_db.get_or_create_progress(
-                session, interaction.guild.id, interaction.user.id, discord.utils.utcnow()
-            )
-            finished = progress.finished
-        if finished:
+        member = interaction.user
+        if interaction.guild is None or not isinstance(member, discord.Member):
+            raise UserFacingError("That command only works inside a server, not in DMs.")
+        if await service.is_finished(self.bot.app, guild_id=interaction.guild.id, user_id=member.id):
             await interaction.response.send_message(
                 "You have already finished onboarding. Change your details with `/profile edit` and your "
                 "disciplines with `/discipline add` or `/discipline remove`.",
                 ephemeral=True,
             )
             return
-        if await self.open_in_dm(interaction.user, notify_channel=False):
+        if await self.open_in_dm(member, notify_channel=False):
             await interaction.response.send_message(
                 "I sent your next onboarding step to your direct messages.", ephemeral=True
             )
@@ -114,12 +124,7 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
         """The welcome channel's Start button: the flow as ephemeral messages in that channel."""
         if interaction.guild is None or interaction.guild.id != guild_id:
             raise UserFacingError("That Start button belongs to another server.")
-        async with self.bot.database.session() as session:
-            progress = await progress_db.get_or_create_progress(
-                session, guild_id, interaction.user.id, discord.utils.utcnow()
-            )
-            finished = progress.finished
-        if finished:
+        if await service.is_finished(self.bot.app, guild_id=guild_id, user_id=interaction.user.id):
             await interaction.response.send_message(
                 "You have already finished onboarding; `/profile view` shows what you told me.",
                 ephemeral=True,
@@ -130,20 +135,17 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
     async def open_in_dm(self, member: discord.Member, *, notify_channel: bool = True) -> bool:
         """Send the member's current step by DM; on closed DMs point them to the welcome channel once."""
         guild_id = member.guild.id
-        await self.mark_started(guild_id, member.id)
-        message = await self.step_message(guild_id, member.id)
+        state = await service.begin(self.bot.app, guild_id=guild_id, user_id=member.id)
         try:
-            await member.send(**message)
+            await member.send(**self.render(state))
         except discord.HTTPException as error:
             if not isinstance(error, discord.Forbidden):
                 log.warning("Could not DM member %s of guild %s", member.id, guild_id, exc_info=True)
-            async with self.bot.database.session() as session:
-                await progress_db.set_dm_closed(session, guild_id, member.id, True)
+            await service.note_dm(self.bot.app, guild_id=guild_id, user_id=member.id, closed=True)
             if notify_channel:
                 await self.point_to_welcome_channel(member)
             return False
-        async with self.bot.database.session() as session:
-            await progress_db.set_dm_closed(session, guild_id, member.id, False)
+        await service.note_dm(self.bot.app, guild_id=guild_id, user_id=member.id, closed=False)
         return True
 
     async def point_to_welcome_channel(self, member: discord.Member) -> None:
@@ -154,11 +156,7 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
                 "Member %s has closed DMs and guild %s has no welcome channel", member.id, member.guild.id
             )
             return
-        async with self.bot.database.session() as session:
-            first_time = await progress_db.claim_once(
-                session, member.guild.id, member.id, "dm_notice_sent_at", discord.utils.utcnow()
-            )
-        if not first_time:
+        if not await service.claim_dm_notice(self.bot.app, guild_id=member.guild.id, user_id=member.id):
             return
         try:
             await channel.send(
@@ -174,12 +172,12 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
     @organizer_only()
     async def stats(self, interaction: discord.Interaction) -> None:
         """Show the onboarding funnel: joined, started, where people stopped, finished."""
-        assert interaction.guild is not None
-        async with self.bot.database.session() as session:
-            known, started, finished, by_step = await progress_db.funnel_counts(session, interaction.guild.id)
-        rows = steps.funnel(known, started, finished, by_step)
-        width = max(len(row.label) for row in rows)
-        lines = [f"{row.label:<{width}} {steps.bar(row.count, known)} {row.count}" for row in rows]
+        if interaction.guild_id is None:
+            raise UserFacingError("That command only works inside a server, not in DMs.")
+        counts = await service.funnel(self.bot.app, guild_id=interaction.guild_id)
+        known, finished = counts.known, counts.finished
+        width = max(len(row.label) for row in counts.rows)
+        lines = [f"{row.label:<{width}} {steps.bar(row.count, known)} {row.count}" for row in counts.rows]
         embed = discord.Embed(
             title="Onboarding funnel",
             description="```\n" + "\n".join(lines) + "\n```",
@@ -191,258 +189,74 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    # -------------------------------------------------------------------------------- the steps
-
-    async def resolve(
-        self, interaction: discord.Interaction, guild_id: int
-    ) -> tuple[discord.Guild, discord.Member]:
-        """The guild named in a custom id, and the clicking user as its member (else a clear refusal)."""
-        if interaction.guild_id is not None and interaction.guild_id != guild_id:
-            raise UserFacingError("That button belongs to another server.")
-        guild = self.bot.get_guild(guild_id)
-        member = await find_member(guild, interaction.user.id) if guild else None
-        if guild is None or member is None:
-            raise UserFacingError(
-                "I cannot find you in that server any more, so this onboarding cannot continue."
-            )
-        return guild, member
-
-    async def mark_started(self, guild_id: int, user_id: int) -> None:
-        now = discord.utils.utcnow()
-        async with self.bot.database.session() as session:
-            progress = await progress_db.get_or_create_progress(session, guild_id, user_id, now)
-            if progress.finished:
-                return
-            first = progress.started_at is None
-            await progress_db.start(session, progress, now)
-        if first:
-            await self.bot.scheduler.schedule(
-                REMINDER_KIND,
-                reminder_key(guild_id, user_id),
-                now + steps.REMINDER_AFTER,
-                payload={"user_id": user_id},
-                guild_id=guild_id,
-            )
-
-    async def step_message(
-        self, guild_id: int, user_id: int, *, page: int = 0, note: str | None = None
-    ) -> dict[str, Any]:
-        now = discord.utils.utcnow()
-        async with self.bot.database.session() as session:
-            progress = await progress_db.get_or_create_progress(session, guild_id, user_id, now)
-            config = await get_config(session, guild_id)
-            entries: list[tuple[int, str]] = []
-            if progress.step in (steps.DISCIPLINES, steps.SUMMARY):
-                entries = [(d.id, d.name) for d in await catalog.seed_defaults(session, guild_id, now)]  # type: ignore[misc]
-            context = StepContext(
-                guild_id=guild_id,
-                guild_name=self._guild_name(guild_id),
-                step=progress.step,
-                answers=dict(progress.answers or {}),
-                code_of_conduct=config.code_of_conduct,
-                catalog=entries,
-                page=page,
-                note=note,
-            )
-        return views.render_step(context)
-
-    def _guild_name(self, guild_id: int) -> str:
-        guild = self.bot.get_guild(guild_id)
-        return guild.name if guild else "the coalition"
-
-    async def show_current(
-        self, interaction: discord.Interaction, guild_id: int, *, note: str | None = None, page: int = 0
-    ) -> None:
-        """Answer with the member's current step as a new message (ephemeral outside DMs)."""
-        await self.mark_started(guild_id, interaction.user.id)
-        message = await self.step_message(guild_id, interaction.user.id, note=note, page=page)
-        await reply(interaction, **message, ephemeral=interaction.guild_id is not None)
-
-    async def load(self, guild_id: int, user_id: int) -> OnboardingProgress | None:
-        async with self.bot.database.session() as session:
-            return await progress_db.get_progress(session, guild_id, user_id)
-
-    async def save(self, guild_id: int, user_id: int, key: str, value: Any, *, next_step: str | None) -> None:
-        """Store one answer as given and push the stalled-reminder back, in one unit of work."""
-        now = discord.utils.utcnow()
-        async with self.bot.database.session() as session:
-            progress = await progress_db.get_or_create_progress(session, guild_id, user_id, now)
-            await progress_db.save_answer(session, progress, key, value, now, next_step=next_step)
-            await jobs.reschedule(session, reminder_key(guild_id, user_id), now + steps.REMINDER_AFTER)
-
-    async def on_action(
-        self, interaction: discord.Interaction, guild_id: int, action: str, arg: int | None
-    ) -> None:
-        await self.resolve(interaction, guild_id)
-        user_id = interaction.user.id
-        progress = await self.load(guild_id, user_id)
-        if progress is None:
-            await self.show_current(interaction, guild_id)
-            return
-        if progress.finished:
-            await interaction.response.send_message(
-                "You have already finished onboarding; `/profile edit` changes your details.",
-                ephemeral=interaction.guild_id is not None,
-            )
-            return
-        if not steps.action_fits(action, progress.step):
-            # A button from an older message: show where the member really is, never redo a step.
-            await self.show_current(interaction, guild_id, note="Here is where you left off.")
-            return
-        answers = dict(progress.answers or {})
-        if action == "begin":
-            await self.save(guild_id, user_id, steps.WELCOME, "seen", next_step=steps.CONDUCT)
-        elif action == "agree":
-            agreed = discord.utils.utcnow().isoformat()
-            await self.save(guild_id, user_id, steps.CONDUCT, {"agreed_at": agreed}, next_step=steps.ABOUT)
-        elif action in (steps.ABOUT, steps.WORKPLACE):
-            await interaction.response.send_modal(
-                self.profile_modal(guild_id, action, answers.get(action) or {})
-            )
-            return
-        elif action == "discpage":
-            message = await self.step_message(guild_id, user_id, page=arg or 0)
-            await interaction.response.edit_message(**message)
-            return
-        elif action in ("discdone", "intdone"):
-            # Only move on: the picks were saved as they were made, and rewriting them from the copy read
-            # above could undo a pick saved a moment ago.
-            current, following = (
-                (steps.DISCIPLINES, steps.INTERESTS)
-                if action == "discdone"
-                else (steps.INTERESTS, steps.DIRECTORY)
-            )
-            async with self.bot.database.session() as session:
-                fresh = await progress_db.get_progress(session, guild_id, user_id)
-                if fresh is not None and fresh.step == current:
-                    await progress_db.set_step(session, fresh, following, discord.utils.utcnow())
-        elif action in ("diryes", "dirno"):
-            await self.save(guild_id, user_id, steps.DIRECTORY, action == "diryes", next_step=steps.SUMMARY)
-        elif action == "edit":
-            async with self.bot.database.session() as session:
-                fresh = await progress_db.get_progress(session, guild_id, user_id)
-                assert fresh is not None
-                await progress_db.set_step(session, fresh, steps.ABOUT, discord.utils.utcnow())
-        elif action == "confirm":
-            await self.finish(interaction, guild_id)
-            return
-        await self.show_current(interaction, guild_id)
-
-    def profile_modal(self, guild_id: int, section: str, defaults: dict[str, Any]) -> ProfileModal:
-        async def saved(interaction: discord.Interaction, clean: dict[str, str | None]) -> None:
-            await self.resolve(interaction, guild_id)
-            progress = await self.load(guild_id, interaction.user.id)
-            if progress is None or progress.finished or progress.step != section:
-                await self.show_current(interaction, guild_id, note="Here is where you left off.")
-                return
-            await self.save(guild_id, interaction.user.id, section, clean, next_step=steps.next_step(section))
-            await self.show_current(interaction, guild_id, note="Saved.")
-
-        title = steps.STEP_TITLES[section]
-        fields = steps.PROFILE_SECTIONS[section]
-        return ProfileModal(title, f"onboarding:modal:{section}:{guild_id}", fields, defaults, saved)
-
-    async def on_disciplines_picked(
-        self, interaction: discord.Interaction, guild_id: int, page: int, picked: list[str]
-    ) -> None:
-        await self.resolve(interaction, guild_id)
-        progress = await self.load(guild_id, interaction.user.id)
-        if progress is None or progress.finished or progress.step != steps.DISCIPLINES:
-            await self.show_current(interaction, guild_id, note="Here is where you left off.")
-            return
-        async with self.bot.database.session() as session:
-            entries = await catalog.seed_defaults(session, guild_id, discord.utils.utcnow())
-        ids = [d.id for d in entries]
-        page_ids = set(steps.pages(ids)[steps.clamp_page(page, len(steps.pages(ids)))])
-        wanted = {int(value) for value in picked if value.isdigit()}
-        chosen = {int(i) for i in progress.answers.get(steps.DISCIPLINES) or []} & set(ids)  # type: ignore[arg-type]
-        chosen = steps.pick_on_page(chosen, page_ids, wanted)  # type: ignore[arg-type]
-        await self.save(guild_id, interaction.user.id, steps.DISCIPLINES, sorted(chosen), next_step=None)
-        await interaction.response.edit_message(
-            **await self.step_message(guild_id, interaction.user.id, page=page)
-        )
-
-    async def on_interests_picked(
-        self, interaction: discord.Interaction, guild_id: int, picked: list[str]
-    ) -> None:
-        await self.resolve(interaction, guild_id)
-        progress = await self.load(guild_id, interaction.user.id)
-        if progress is None or progress.finished or progress.step != steps.INTERESTS:
-            await self.show_current(interaction, guild_id, note="Here is where you left off.")
-            return
-        await self.save(
-            guild_id, interaction.user.id, steps.INTERESTS, steps.known_interests(picked), next_step=None
-        )
-        await interaction.response.edit_message(**await self.step_message(guild_id, interaction.user.id))
-
     # ------------------------------------------------------------------------------- completion
 
     async def finish(self, interaction: discord.Interaction, guild_id: int) -> None:
-        """Store the profile, give the roles, introduce the member, send resources, record completion."""
+        """Record completion, answer, then give the roles, introduce the member and send resources.
+
+        What finishing owes the member happens whether or not the answer could be sent (a 500, an expired
+        interaction): without an answer, the member hears the rest by DM, and the durable job retries
+        whatever Discord refused.
+        """
         guild, member = await self.resolve(interaction, guild_id)
-        private = interaction.guild_id is not None
-        now = discord.utils.utcnow()
-        async with self.bot.database.session() as session:
-            if not await progress_db.claim_finish(session, guild_id, member.id, now):
-                raise UserFacingError(
-                    "You have already finished onboarding; `/profile edit` changes your details."
-                )
-            progress = await progress_db.get_progress(session, guild_id, member.id)
-            assert progress is not None
-            answers = dict(progress.answers or {})
-            entries = await catalog.seed_defaults(session, guild_id, now)
-            by_id = {d.id: d for d in entries}
-            chosen = {int(i) for i in answers.get(steps.DISCIPLINES) or [] if int(i) in by_id}
-            interests = steps.known_interests(answers.get(steps.INTERESTS) or [])
-            profile = await members.get_or_create_profile(session, guild_id, member.id, now)
-            await members.update_profile(
-                session,
-                profile,
-                now,
-                **(answers.get(steps.ABOUT) or {}),
-                **(answers.get(steps.WORKPLACE) or {}),
-                interests=interests,
-                directory_opt_in=bool(answers.get(steps.DIRECTORY)),
-                left_at=None,
-            )
-            # Disciplines tagged meanwhile with /discipline add or the panel are kept, not silently dropped.
-            chosen |= await catalog.member_discipline_ids(session, guild_id, member.id) & set(by_id)
-            await catalog.set_member_disciplines(session, guild_id, member.id, chosen, now)
-            await jobs.cancel(session, reminder_key(guild_id, member.id))
-            discipline_names = sorted(by_id[i].name for i in chosen)
-        for day in steps.FOLLOW_UP_DAYS:
-            await self.bot.scheduler.schedule(
-                FOLLOW_UP_KIND,
-                follow_up_key(guild_id, member.id, day),
-                now + timedelta(days=day),
-                payload={"user_id": member.id, "day": day},
-                guild_id=guild_id,
-            )
-        await interaction.response.send_message(
+        done = await service.finish(self.bot.app, guild_id=guild_id, user_id=member.id)
+        text = (
             f"🎉 You're all set, and welcome to {discord.utils.escape_markdown(guild.name)}! "
-            "`/profile view` shows your profile and `/help` lists what you can do.",
-            ephemeral=private,
+            "`/profile view` shows your profile and `/help` lists what you can do."
         )
-        problems = await self.grant_roles(guild, member, chosen)
-        if problems:
-            await interaction.followup.send(role_tools.MEMBER_NOTICE, ephemeral=private)
-            await role_tools.tell_organizers(self.bot, guild_id, member, problems)
-        if profile.directory_opt_in:
-            await self.introduce(guild, member, profile, discipline_names)
         try:
-            picks = await self.pick_resources(guild_id, chosen, interests)
-        except Exception:
-            # Onboarding is already recorded and the roles given: a library hiccup must not look like failure.
-            log.exception(
-                "Could not pick resources for member %s of guild %s after onboarding", member.id, guild_id
+            await interaction.response.send_message(text, ephemeral=interaction.guild_id is not None)
+            answered: discord.Interaction | None = interaction
+        except discord.HTTPException:
+            log.warning(
+                "Could not answer the Confirm of member %s in guild %s", member.id, guild_id, exc_info=True
             )
-            await interaction.followup.send(PICKS_UNAVAILABLE, ephemeral=private)
+            answered = None
+        await self.deliver(guild, member, done.disciplines, answered)
+
+    async def deliver_later(self, job: ScheduledJob) -> None:
+        """The delivery job: what finishing owes a member, when the moment of Confirm could not do it all."""
+        guild_id, user_id = int(job.guild_id or 0), int(job.payload["user_id"])
+        guild = self.bot.get_guild(guild_id)
+        member = await find_member(guild, user_id) if guild else None
+        if guild is None or member is None:
             return
-        text = "Three resources picked for you:\n" + views.resource_lines(picks) if picks else NO_RESOURCES
-        await interaction.followup.send(truncate(text, 2000), ephemeral=private)
+        held = await service.held_disciplines(self.bot.app, guild_id=guild_id, user_id=user_id)
+        if not await self.deliver(guild, member, held, None):
+            await nudges.retry(self.bot.app, job)
+
+    async def deliver(
+        self,
+        guild: discord.Guild,
+        member: discord.Member,
+        disciplines: Sequence[CatalogEntry],
+        answered: discord.Interaction | None,
+    ) -> bool:
+        """Roles, introduction and resource picks; True when nothing is left to retry."""
+        problems = await self.grant_roles(guild, member, disciplines)
+        if problems:
+            await role_tools.tell_organizers(self.bot, guild.id, member, problems)
+            try:
+                await self.tell_member(member, answered, role_tools.MEMBER_NOTICE)
+            except discord.HTTPException:
+                log.info("Could not tell member %s of guild %s about their roles", member.id, guild.id)
+        introduced = await self.introduce(guild, member)
+        picked = await self.send_welcome_picks(member, answered)
+        if introduced and picked:
+            await service.delivered(self.bot.app, guild_id=guild.id, user_id=member.id)
+        return introduced and picked
+
+    async def tell_member(
+        self, member: discord.Member, answered: discord.Interaction | None, text: str
+    ) -> None:
+        """Say something after the answer: as a followup when there was one, else by DM."""
+        if answered is not None:
+            await answered.followup.send(text, ephemeral=answered.guild_id is not None)
+        else:
+            await member.send(text)
 
     async def grant_roles(
-        self, guild: discord.Guild, member: discord.Member, discipline_ids: set[int]
+        self, guild: discord.Guild, member: discord.Member, disciplines: Sequence[CatalogEntry]
     ) -> list[str]:
         """Give the member role and the discipline roles; return the problems organizers must fix."""
         config = await self.bot.guild_config(guild.id)
@@ -457,10 +271,10 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
                 )
             else:
                 wanted.append(role)
-        async with self.bot.database.session() as session:
-            entries = [d for d in await catalog.list_disciplines(session, guild.id) if d.id in discipline_ids]
-        for discipline in entries:
-            role, problem = await role_tools.ensure_discipline_role(self.bot, guild, discipline)
+        for entry in disciplines:
+            named = _Named(entry.id, entry.name, entry.role_id)
+            # Any: role_tools takes the catalog row today and a named discipline once its service lands.
+            role, problem = await role_tools.ensure_discipline_role(self.bot, guild, cast(Any, named))
             if problem:
                 problems.append(problem)
             if role is not None:
@@ -469,136 +283,143 @@ class OnboardingCog(commands.Cog, name="Onboarding"):
         return problems
 
     async def restore_roles(self, member: discord.Member) -> None:
-        async with self.bot.database.session() as session:
-            held = await catalog.member_discipline_ids(session, member.guild.id, member.id)
+        held = await service.held_disciplines(self.bot.app, guild_id=member.guild.id, user_id=member.id)
         problems = await self.grant_roles(member.guild, member, held)
         if problems:
             await role_tools.tell_organizers(self.bot, member.guild.id, member, problems)
 
-    async def introduce(
-        self, guild: discord.Guild, member: discord.Member, profile: Any, discipline_names: list[str]
-    ) -> None:
+    async def introduce(self, guild: discord.Guild, member: discord.Member) -> bool:
+        """Post the introduction of a listed member once; False when Discord refused it for now."""
         channel = await self.bot.configured_channel(guild.id, "introductions")
         if channel is None:
-            return
+            return True
+        card = await service.claim_introduction(self.bot.app, guild_id=guild.id, user_id=member.id)
+        if card is None:
+            return True
         try:
-            await channel.send(
-                views.introduction(member.id, profile, discipline_names),
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
+            await channel.send(views.introduction(card), allowed_mentions=discord.AllowedMentions.none())
+        except discord.Forbidden:
+            log.warning("Not allowed to post an introduction in guild %s", guild.id, exc_info=True)
         except discord.HTTPException:
-            log.warning("Could not post an introduction in guild %s", guild.id, exc_info=True)
+            log.warning("Could not post an introduction in guild %s; will retry", guild.id, exc_info=True)
+            await service.release(self.bot.app, guild_id=guild.id, user_id=member.id, flag="introduced_at")
+            return False
+        return True
 
-    async def pick_resources(
-        self, guild_id: int, discipline_ids: set[int], interests: list[str]
-    ) -> list[Any]:
-        """Resources for the member from the library, when that feature is installed."""
-        pick = _optional("db.resources", "pick_resources")
-        if pick is None:
-            return []
-        async with self.bot.database.session() as session:
-            return list(
-                await pick(session, guild_id, discipline_ids=discipline_ids, interests=interests, limit=3)
+    async def send_welcome_picks(self, member: discord.Member, answered: discord.Interaction | None) -> bool:
+        """Send three resources that fit, once; False when Discord refused it for now."""
+        guild_id = member.guild.id
+        if not await service.claim_welcome_picks(self.bot.app, guild_id=guild_id, user_id=member.id):
+            return True
+        try:
+            picks = await service.pick_resources(self.bot.app, guild_id=guild_id, user_id=member.id)
+        except Exception:
+            # Onboarding is already recorded and the roles given: a library hiccup must not look like failure.
+            log.exception(
+                "Could not pick resources for member %s of guild %s after onboarding", member.id, guild_id
             )
-
-    async def open_places(self, guild_id: int, discipline_ids: set[int]) -> list[Any]:
-        find = _optional("db.campaigns", "open_places_for")
-        if find is None:
-            return []
-        async with self.bot.database.session() as session:
-            return list(
-                await find(
-                    session, guild_id, discipline_ids=discipline_ids, now=discord.utils.utcnow(), limit=3
-                )
+            picks, text = (), PICKS_UNAVAILABLE
+        else:
+            text = (
+                "Three resources picked for you:\n" + views.resource_lines(picks) if picks else NO_RESOURCES
             )
+        try:
+            await self.tell_member(member, answered, truncate(text, 2000))
+        except discord.Forbidden:
+            log.info("Member %s of guild %s has closed DMs; no resource picks", member.id, guild_id)
+            return True
+        except discord.HTTPException:
+            log.warning("Could not send resource picks to %s in guild %s; will retry", member.id, guild_id)
+            await service.release(self.bot.app, guild_id=guild_id, user_id=member.id, flag="picks_sent_at")
+            return False
+        await service.remember_sent(
+            self.bot.app, guild_id=guild_id, user_id=member.id, resource_ids=[p.id for p in picks]
+        )
+        return True
 
     # ----------------------------------------------------------------------------------- nudges
 
-    async def send_reminder(self, job: Any) -> None:
-        """One DM to a member whose flow has stalled for a day; never for one who finished."""
-        guild_id, user_id = job.guild_id, int(job.payload["user_id"])
-        progress = await self.load(guild_id, user_id)
+    async def send_reminder(self, job: ScheduledJob) -> None:
+        """One DM to a member whose flow has stalled for a day; never for one who finished or never started."""
+        guild_id, user_id = int(job.guild_id or 0), int(job.payload["user_id"])
         guild = self.bot.get_guild(guild_id)
         member = await find_member(guild, user_id) if guild else None
-        if progress is None or progress.finished or member is None:
+        if guild is None or member is None:
             return
-        now = discord.utils.utcnow()
-        async with self.bot.database.session() as session:
-            if not await progress_db.claim_once(session, guild_id, user_id, "reminder_sent_at", now):
-                return
-        message = await self.step_message(
-            guild_id,
-            user_id,
-            note="👋 Your onboarding is waiting for you; it takes a couple of minutes. Here is where you stopped:",
+        arrived = guild.me.joined_at if guild.me else None
+        state = await nudges.claim_reminder(
+            self.bot.app,
+            guild_id=guild_id,
+            user_id=user_id,
+            organizer=await is_organizer(self.bot, member, guild),
+            joined_before_bot=bool(member.joined_at and arrived and member.joined_at < arrived),
+        )
+        if state is None:
+            return
+        note = (
+            "👋 Your onboarding is waiting for you; it takes a couple of minutes. Here is where you stopped:"
         )
         try:
-            await member.send(**message)
+            await member.send(**self.render(state, note=note))
         except discord.Forbidden:
             log.info("Member %s of guild %s has closed DMs; no reminder", user_id, guild_id)
+        except discord.HTTPException:
+            log.warning("Discord refused the reminder to %s in guild %s; retrying later", user_id, guild_id)
+            await nudges.retry(self.bot.app, job, release_flag="reminder_sent_at")
 
-    async def send_follow_up(self, job: Any) -> None:
-        """Day 7 and day 30 after onboarding: resources and open campaign places that fit."""
-        guild_id, user_id, day = job.guild_id, int(job.payload["user_id"]), int(job.payload["day"])
+    async def send_follow_up(self, job: ScheduledJob) -> None:
+        """Day 7 and day 30 after onboarding: new resources and open campaign places that fit."""
+        guild_id, user_id, day = int(job.guild_id or 0), int(job.payload["user_id"]), int(job.payload["day"])
         guild = self.bot.get_guild(guild_id)
         member = await find_member(guild, user_id) if guild else None
-        if member is None or day not in steps.FOLLOW_UP_DAYS:
+        if guild is None or member is None:
             return
-        async with self.bot.database.session() as session:
-            if not await progress_db.claim_once(
-                session, guild_id, user_id, f"followup_{day}_sent_at", discord.utils.utcnow()
-            ):
-                return
-            profile = await members.get_profile(session, guild_id, user_id)
-            held = await catalog.member_discipline_ids(session, guild_id, user_id)
-        interests = list(profile.interests or []) if profile else []
+        if not await nudges.claim_follow_up(self.bot.app, guild_id=guild_id, user_id=user_id, day=day):
+            return
         parts = [
             f"Hello again from {discord.utils.escape_markdown(guild.name)}! {day} days in, here is what fits your work."
-        ]  # type: ignore[union-attr]
+        ]
         # The follow-up is already claimed as sent: a failing lookup must cost its section, not the message.
+        picks: tuple[service.ResourcePick, ...] = ()
         try:
-            picks = await self.pick_resources(guild_id, held, interests)
-            parts.append("**Resources**\n" + (views.resource_lines(picks) if picks else NO_RESOURCES))
+            picks = await service.pick_resources(self.bot.app, guild_id=guild_id, user_id=user_id)
+            parts.append("**Resources**\n" + (views.resource_lines(picks) if picks else NO_NEW_RESOURCES))
         except Exception:
             log.exception(
                 "Could not pick resources for the day-%d follow-up of %s in guild %s", day, user_id, guild_id
             )
-        try:
-            places = await self.open_places(guild_id, held)
-        except Exception:
-            log.exception("Could not list open campaign places for the day-%d follow-up of %s", day, user_id)
-            places = []
-        if places:
-            lines = [
-                f"• {views.safe(p.campaign_title)}: {views.safe(p.slot_name)} ({p.free} place{'s' if p.free != 1 else ''} open)"
-                for p in places
-            ]
-            parts.append(
-                "**Campaigns looking for people**\n" + "\n".join(lines) + "\nSign up with `/campaign join`."
-            )
-        else:
-            parts.append(
-                "No campaign has open places right now; organizers announce new ones in the campaigns channel."
-            )
+        parts.append(await self.places_section(guild_id, user_id, day))
         try:
             await member.send(truncate("\n\n".join(parts), 2000))
         except discord.Forbidden:
             log.info("Member %s of guild %s has closed DMs; no day-%d follow-up", user_id, guild_id, day)
+            return
+        except discord.HTTPException:
+            log.warning("Discord refused the day-%d follow-up to %s; retrying later", day, user_id)
+            await nudges.retry(self.bot.app, job, release_flag=nudges.follow_up_flag(day))
+            return
+        ids = [pick.id for pick in picks]
+        await service.remember_sent(self.bot.app, guild_id=guild_id, user_id=user_id, resource_ids=ids)
+
+    async def places_section(self, guild_id: int, user_id: int, day: int) -> str:
+        try:
+            places = await nudges.open_places(self.bot.app, guild_id=guild_id, user_id=user_id)
+        except Exception:
+            log.exception("Could not list open campaign places for the day-%d follow-up of %s", day, user_id)
+            places = ()
+        if not places:
+            return "No campaign has open places right now; organizers announce new ones in the campaigns channel."
+        lines = [
+            f"• {views.safe(p.campaign_title)}: {views.safe(p.slot_name)} ({p.free} place{'s' if p.free != 1 else ''} open)"
+            for p in places
+        ]
+        return "**Campaigns looking for people**\n" + "\n".join(lines) + "\nSign up with `/campaign join`."
 
 
-async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
-    """The member from the cache, or from Discord when the cache is not filled yet (just after a start)."""
-    member = guild.get_member(user_id)
-    if member is not None:
-        return member
-    try:
-        return await guild.fetch_member(user_id)
-    except discord.NotFound:
-        return None
+class _Named:
+    """A discipline as role making reads (and updates) it."""
 
+    __slots__ = ("id", "name", "role_id")
 
-def _optional(module: str, name: str) -> Any:
-    """A function from another feature's module, or None when that feature is not installed."""
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
+    def __init__(self, id: int, name: str, role_id: int | None) -> None:
+        self.id, self.name, self.role_id = id, name, role_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TypeVar
 
 from cogs.resources.report import CHAPTERS
@@ -132,8 +132,18 @@ def action_fits(action: str, current_step: str) -> bool:
     return ACTION_STEP.get(action) == current_step
 
 
-def is_stalled(last_activity_at: datetime | None, now: datetime) -> bool:
-    return last_activity_at is not None and now - last_activity_at >= REMINDER_AFTER
+def deserves_reminder(
+    *, took_step: bool, welcomed_on_join: bool, organizer: bool, joined_before_bot: bool
+) -> bool:
+    """A stall reminder is for someone who started and stalled.
+
+    Taking a step (past the welcome) is starting. So is the welcome DM of a newcomer the bot saw join, but not
+    for an organizer (who set the server up and got it as a side effect) nor for a member who was in the
+    server before the bot came.
+    """
+    if took_step:
+        return True
+    return welcomed_on_join and not organizer and not joined_before_bot
 
 
 # ------------------------------------------------------------------------------- profile fields

@@ -7,21 +7,22 @@ member's progress from the database and re-checks membership before acting on on
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
+from discord.ext import commands
 
 from bot.errors import UserFacingError
 from bot.replies import truncate
-from bot.ui import CoalitionModal, run_guarded
+from bot.ui import PersistentButton, PersistentModal, PersistentSelect
 from cogs.onboarding import steps
-from cogs.onboarding.steps import ProfileField
 
 if TYPE_CHECKING:
     from cogs.onboarding.cog import OnboardingCog
+    from cogs.onboarding.service import ResourcePick
+    from cogs.profiles.service import ProfileCard
 
 log = logging.getLogger(__name__)
 
@@ -36,42 +37,32 @@ def safe(text: str | None) -> str:
 
 
 def _cog(interaction: discord.Interaction) -> OnboardingCog:
-    cog = interaction.client.get_cog("Onboarding")  # type: ignore[attr-defined]
+    client = interaction.client
+    cog = client.get_cog("Onboarding") if isinstance(client, commands.Bot) else None
     if cog is None:
         raise UserFacingError("Onboarding is not available right now; please try again in a minute.")
-    return cog  # type: ignore[return-value]
+    return cast("OnboardingCog", cog)
 
 
 # ---------------------------------------------------------------------------------------- controls
 
 
-class StartButton(
-    discord.ui.DynamicItem[discord.ui.Button], template=r"onboarding:start:(?P<guild_id>\d{1,20})"
-):
+class StartButton(PersistentButton, id="onboarding:start:{guild_id:int}"):
     """The welcome channel's persistent Start button: the flow as ephemeral messages, for closed DMs too."""
 
     def __init__(self, guild_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Start", style=discord.ButtonStyle.success, custom_id=f"onboarding:start:{guild_id}"
+                label="Start", style=discord.ButtonStyle.success, custom_id=self.make_id(guild_id=guild_id)
             )
         )
         self.guild_id = guild_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> StartButton:
-        return cls(int(match["guild_id"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(interaction, lambda: _cog(interaction).start_here(interaction, self.guild_id))
+        await _cog(interaction).start_here(interaction, self.guild_id)
 
 
-class FlowButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"onboarding:btn:(?P<action>[a-z]{1,12}):(?P<guild_id>\d{1,20})(?::(?P<arg>\d{1,4}))?",
-):
+class FlowButton(PersistentButton, id="onboarding:btn:{action:word}:{guild_id:int}[:{arg:int}]"):
     """A button of one step; its action says which step it belongs to."""
 
     def __init__(
@@ -83,72 +74,49 @@ class FlowButton(
         label: str = "Continue",
         style: discord.ButtonStyle = discord.ButtonStyle.primary,
     ) -> None:
-        suffix = f":{arg}" if arg is not None else ""
-        super().__init__(
-            discord.ui.Button(
-                label=label, style=style, custom_id=f"onboarding:btn:{action}:{guild_id}{suffix}"
-            )
-        )
+        custom_id = self.make_id(action=action, guild_id=guild_id, arg=arg)
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
         self.action, self.guild_id, self.arg = action, guild_id, arg
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> FlowButton:
-        arg = int(match["arg"]) if match["arg"] is not None else None
-        return cls(match["action"], int(match["guild_id"]), arg)
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).on_action(interaction, self.guild_id, self.action, self.arg),
-        )
+        await _cog(interaction).on_action(interaction, self.guild_id, self.action, self.arg)
 
 
-class DisciplinePick(
-    discord.ui.DynamicItem[discord.ui.Select],
-    template=r"onboarding:disc:(?P<guild_id>\d{1,20}):(?P<page>\d{1,4})",
-):
+class DisciplinePick(PersistentSelect, id="onboarding:disc:{guild_id:int}:{page:int}"):
     """One page (at most 25) of the discipline catalog; picks on it replace that page's part of the choice."""
 
     def __init__(self, guild_id: int, page: int, select: discord.ui.Select[Any] | None = None) -> None:
-        super().__init__(select or discord.ui.Select(custom_id=f"onboarding:disc:{guild_id}:{page}"))
+        super().__init__(select or discord.ui.Select(custom_id=self.make_id(guild_id=guild_id, page=page)))
         self.guild_id, self.page = guild_id, page
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DisciplinePick:
-        return cls(
-            int(match["guild_id"]), int(match["page"]), item if isinstance(item, discord.ui.Select) else None
-        )
-
     async def callback(self, interaction: discord.Interaction) -> None:
         picked = list(self.item.values)
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).on_disciplines_picked(interaction, self.guild_id, self.page, picked),
-        )
+        await _cog(interaction).on_disciplines_picked(interaction, self.guild_id, self.page, picked)
 
 
-class InterestPick(
-    discord.ui.DynamicItem[discord.ui.Select], template=r"onboarding:int:(?P<guild_id>\d{1,20})"
-):
-    def __init__(self, guild_id: int, select: discord.ui.Select[Any] | None = None) -> None:
-        super().__init__(select or discord.ui.Select(custom_id=f"onboarding:int:{guild_id}"))
+class InterestPick(PersistentSelect, id="onboarding:int:{guild_id:int}"):
+    def __init__(self, guild_id: int, chosen: Sequence[str] | None = None) -> None:
+        super().__init__(interest_select(self.make_id(guild_id=guild_id), chosen or ()))
         self.guild_id = guild_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> InterestPick:
-        return cls(int(match["guild_id"]), item if isinstance(item, discord.ui.Select) else None)
-
     async def callback(self, interaction: discord.Interaction) -> None:
         picked = list(self.item.values)
-        await run_guarded(
-            interaction, lambda: _cog(interaction).on_interests_picked(interaction, self.guild_id, picked)
-        )
+        await _cog(interaction).on_interests_picked(interaction, self.guild_id, picked)
+
+
+def interest_select(custom_id: str, chosen: Sequence[str]) -> discord.ui.Select[Any]:
+    """Every interest (report chapters, then objectives), the member's current ones picked."""
+    options = [
+        discord.SelectOption(label=truncate(o.label, 100), value=o.value, default=o.value in chosen)
+        for o in steps.interest_options()
+    ]
+    return discord.ui.Select(
+        custom_id=custom_id,
+        placeholder="Pick your interests",
+        min_values=0,
+        max_values=len(options),
+        options=options,
+    )
 
 
 DYNAMIC_ITEMS = (StartButton, FlowButton, DisciplinePick, InterestPick)
@@ -160,33 +128,39 @@ def start_view(guild_id: int) -> discord.ui.View:
     return view
 
 
-# -------------------------------------------------------------------------------------- profile form
+# -------------------------------------------------------------------------------------- profile forms
 
 
-class ProfileModal(CoalitionModal):
-    """One section of the profile (Discord allows five inputs per form, the profile has six fields)."""
+class SectionForm(PersistentModal):
+    """One section of the profile (Discord allows five inputs per form, the profile has six fields).
+
+    Persistent: a form submitted after a restart is rebuilt from its id and saves what the member typed.
+    """
 
     def __init__(
         self,
-        title: str,
-        custom_id: str,
-        fields: Sequence[ProfileField],
-        defaults: dict[str, Any],
-        on_valid: Callable[[discord.Interaction, dict[str, str | None]], Awaitable[None]],
+        section: str,
+        guild_id: int,
+        defaults: Mapping[str, Any] | None = None,
+        *,
+        title: str | None = None,
     ) -> None:
-        super().__init__(title=truncate(title, 45), custom_id=custom_id, timeout=None)
-        self.fields = fields
-        self.on_valid = on_valid
+        custom_id = self.make_id(section=section, guild_id=guild_id)
+        super().__init__(
+            title=truncate(title or steps.STEP_TITLES[section], 45), custom_id=custom_id, timeout=None
+        )
+        self.section, self.guild_id = section, guild_id
+        self.fields = steps.PROFILE_SECTIONS[section]
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
-        for profile_field in fields:
+        for profile_field in self.fields:
+            default = truncate(str((defaults or {}).get(profile_field.key) or ""), profile_field.max_length)
             text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
                 label=profile_field.label,
                 custom_id=f"profile:{profile_field.key}",
                 placeholder=profile_field.placeholder,
                 required=profile_field.required,
                 max_length=profile_field.max_length,
-                default=truncate(str(defaults.get(profile_field.key) or ""), profile_field.max_length)
-                or None,
+                default=default or None,
             )
             self.inputs[profile_field.key] = text_input
             self.add_item(text_input)
@@ -196,20 +170,28 @@ class ProfileModal(CoalitionModal):
         clean, problems = steps.validate_fields(self.fields, values)
         if problems:
             raise UserFacingError("Nothing was saved yet:\n" + "\n".join(f"• {p}" for p in problems))
-        await self.on_valid(interaction, clean)
+        await self.saved(interaction, clean)
+
+    async def saved(self, interaction: discord.Interaction, clean: dict[str, str | None]) -> None:
+        raise NotImplementedError
+
+
+class OnboardingForm(SectionForm, id="onboarding:modal:{section:about|workplace}:{guild_id:int}"):
+    async def saved(self, interaction: discord.Interaction, clean: dict[str, str | None]) -> None:
+        await _cog(interaction).on_section_saved(interaction, self.guild_id, self.section, clean)
 
 
 # ----------------------------------------------------------------------------------------- messages
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class StepContext:
     guild_id: int
     guild_name: str
     step: str
-    answers: dict[str, Any]
+    answers: Mapping[str, Any]
     code_of_conduct: str | None = None
-    catalog: list[tuple[int, str]] = field(default_factory=list)  # (discipline id, name)
+    catalog: Sequence[tuple[int, str]] = ()  # (discipline id, name)
     page: int = 0
     note: str | None = None
 
@@ -246,18 +228,7 @@ def render_step(context: StepContext) -> dict[str, Any]:
             "Which of the report's recommendation areas and the coalition's objectives matter to your work? "
             "Pick any number (or none), then press **Continue**."
         )
-        options = [
-            discord.SelectOption(label=truncate(o.label, 100), value=o.value, default=o.value in chosen)
-            for o in steps.interest_options()
-        ]
-        select: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id=f"onboarding:int:{gid}",
-            placeholder="Pick your interests",
-            min_values=0,
-            max_values=len(options),
-            options=options,
-        )
-        view.add_item(InterestPick(gid, select))
+        view.add_item(InterestPick(gid, sorted(chosen)))
         view.add_item(FlowButton("intdone", gid, label="Continue"))
     elif step == steps.DIRECTORY:
         embed.description = (
@@ -288,12 +259,12 @@ def _disciplines(context: StepContext, embed: discord.Embed, view: discord.ui.Vi
         "Which disciplines describe your work? Pick all that fit; each gives you a role so others can find "
         f"you. Then press **Continue**.\n\n**Chosen so far:** {truncate(picked or 'none yet', 3500)}"
     )
-    catalog_pages = steps.pages(context.catalog)
+    catalog_pages = steps.pages(list(context.catalog))
     page = steps.clamp_page(context.page, len(catalog_pages))
     entries = catalog_pages[page]
     if entries:
         select: discord.ui.Select[Any] = discord.ui.Select(
-            custom_id=f"onboarding:disc:{gid}:{page}",
+            custom_id=DisciplinePick.make_id(guild_id=gid, page=page),
             placeholder=f"Disciplines {page * steps.OPTIONS_PER_SELECT + 1} to "
             f"{page * steps.OPTIONS_PER_SELECT + len(entries)} of {len(context.catalog)}",
             min_values=0,
@@ -319,7 +290,7 @@ def _disciplines(context: StepContext, embed: discord.Embed, view: discord.ui.Vi
         )
 
 
-def summary_fields(answers: dict[str, Any], names: dict[int, str]) -> list[tuple[str, str]]:
+def summary_fields(answers: Mapping[str, Any], names: Mapping[int, str]) -> list[tuple[str, str]]:
     about, workplace = answers.get("about") or {}, answers.get("workplace") or {}
     disciplines = [names[int(i)] for i in answers.get("disciplines") or [] if int(i) in names]
     interests = [steps.interest_label(v) for v in answers.get("interests") or []]
@@ -336,44 +307,27 @@ def summary_fields(answers: dict[str, Any], names: dict[int, str]) -> list[tuple
     ]
 
 
-def introduction(user_id: int, profile: Any, discipline_names: list[str]) -> str:
+def introduction(card: ProfileCard) -> str:
     """The post in the introductions channel: the member's own words, escaped, pinging nobody."""
-    name = safe(profile.display_name)
-    if profile.pronouns:
-        name += f" ({safe(profile.pronouns)})"
+    name = safe(card.display_name)
+    if card.pronouns:
+        name += f" ({safe(card.pronouns)})"
     lines = [
-        f"👋 Please welcome <@{user_id}>: {name}",
-        f"{safe(profile.job_title)} at {safe(profile.organization)}, serving {safe(profile.jurisdiction)}, "
-        f"{safe(profile.state)}.",
+        f"👋 Please welcome <@{card.user_id}>: {name}",
+        f"{safe(card.job_title)} at {safe(card.organization)}, serving {safe(card.jurisdiction)}, "
+        f"{safe(card.state)}.",
     ]
-    if discipline_names:
-        lines.append("Disciplines: " + ", ".join(safe(n) for n in discipline_names))
-    if profile.interests:
-        lines.append("Interested in: " + "; ".join(steps.interest_label(v) for v in profile.interests))
+    if card.disciplines:
+        lines.append("Disciplines: " + ", ".join(safe(n) for n in card.disciplines))
+    if card.interests:
+        lines.append("Interested in: " + "; ".join(steps.interest_label(v) for v in card.interests))
     return truncate("\n".join(lines), 2000)
 
 
-def profile_embed(profile: Any, discipline_names: list[str], *, title: str) -> discord.Embed:
-    embed = discord.Embed(title=truncate(title, 256), colour=COLOUR)
-    for name, value in profile.summary_fields().items():
-        embed.add_field(name=name, value=safe(value), inline=True)
-    embed.add_field(
-        name="Disciplines",
-        value=truncate(", ".join(safe(n) for n in discipline_names) or "none", 1024),
-        inline=False,
-    )
-    interests = "\n".join(steps.interest_label(v) for v in profile.interests or [])
-    embed.add_field(name="Interests", value=truncate(interests or "none", 1024), inline=False)
-    embed.add_field(
-        name="Directory", value="listed" if profile.directory_opt_in else "not listed", inline=False
-    )
-    return embed
-
-
-def resource_lines(resources: Sequence[Any]) -> str:
+def resource_lines(resources: Sequence[ResourcePick]) -> str:
     lines = []
     for resource in resources:
-        title = safe(truncate(str(resource.title), 200))
-        summary = safe(truncate(str(getattr(resource, "summary", "") or ""), 200))
+        title = safe(truncate(resource.title, 200))
+        summary = safe(truncate(resource.summary, 200))
         lines.append(f"• **{title}**: <{resource.url}>" + (f"\n  {summary}" if summary != "—" else ""))
     return "\n".join(lines)

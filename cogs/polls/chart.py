@@ -33,6 +33,7 @@ def results_figure(
     # the Agg canvas never touches pyplot's global state, so it is safe in a worker thread.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     height = max(2.5, 0.42 * len(labels) + 1.4)
     figure = Figure(figsize=(8, height), dpi=100)
@@ -47,7 +48,9 @@ def results_figure(
     axes.invert_yaxis()
     axes.set_xlabel("Votes")
     axes.set_title(textwrap.shorten(title, 70, placeholder="…"), parse_math=False)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    locator = axes.xaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one: whole votes only
+        locator.set_params(integer=True)
     most = max(counts, default=0)
     axes.set_xlim(0, max(1, most) * 1.15)
     for position, count in zip(positions, counts, strict=True):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 MIN_OPTIONS = 2
 # One select menu holds 25 options: the most a poll can offer and still fit on its message.
@@ -19,10 +20,6 @@ MAX_DURATION = timedelta(days=90)
 KINDS = ("single", "multiple", "ranked")
 DEPARTMENT_MODES = ("off", "replace", "refuse")
 
-_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-_DURATION = re.compile(r"(\d{1,4})\s*(w|d|h|min|m)", re.IGNORECASE)
-_ABSOLUTE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
-_DISCORD_TIMESTAMP = re.compile(r"<t:(\d{1,12})(?::[a-zA-Z])?>")
 # Characters base 36 uses for option indexes 0..24 inside custom ids (one character per option).
 _INDEX_DIGITS = "0123456789abcdefghijklmno"
 
@@ -31,9 +28,47 @@ class PollRuleError(ValueError):
     """Input that breaks a poll rule; the message is written for the organizer or member."""
 
 
+# Letters that draw nothing: some clients let them pass for a name or an option.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+_ZERO_WIDTH_JOINER = "\u200d"
+
+
+def clean_text(text: str) -> str:
+    """Text as the poll shows it: no direction overrides, zero-width or control characters, spaces folded.
+
+    The zero-width joiner stays, because emoji such as family or flag sequences are built with it.
+    """
+    kept = "".join(
+        char
+        for char in text
+        if char == _ZERO_WIDTH_JOINER
+        or not (unicodedata.category(char) in ("Cf", "Cc") or char in _BLANK_LETTERS)
+        or char in "\t\n"
+    )
+    return " ".join(kept.split())
+
+
+def visible_key(text: str) -> str:
+    """What a reader sees of a text, to find options that differ only by invisible characters or case."""
+    folded = unicodedata.normalize("NFKC", clean_text(text).replace(_ZERO_WIDTH_JOINER, "")).casefold()
+    return " ".join(folded.split())
+
+
+def clean_question(text: str) -> str:
+    """The poll's question as shown, refused when nothing visible is left."""
+    question = clean_text(text)
+    if not question:
+        raise PollRuleError("The question is empty once invisible characters are removed. Please type one.")
+    if len(question) > QUESTION_MAX:
+        raise PollRuleError(
+            f"The question must be {QUESTION_MAX} characters or fewer; it has {len(question)}."
+        )
+    return question
+
+
 def parse_options(text: str) -> list[str]:
     """Split options typed as `A | B | C` (or one per line), refusing too few, too many, empty or repeated."""
-    parts = [part.strip() for part in re.split(r"[|\n]", text)]
+    parts = [clean_text(part) for part in re.split(r"[|\n]", text)]
     if any(not part for part in parts):
         if parts and not parts[-1] and all(parts[:-1]):
             parts = parts[:-1]  # a trailing separator is harmless
@@ -54,49 +89,20 @@ def parse_options(text: str) -> list[str]:
         )
     seen: set[str] = set()
     for part in parts:
-        folded = " ".join(part.casefold().split())
+        folded = visible_key(part)
         if folded in seen:
             raise PollRuleError(f"The option “{part}” is listed twice. Each option must be different.")
         seen.add(folded)
     return parts
 
 
-def parse_closing_time(text: str, now: datetime) -> datetime:
-    """Read "2d", "3h 30m", "2026-12-01 17:00" (UTC) or a Discord timestamp into a UTC datetime."""
-    value = text.strip()
-    closes = _parse_duration(value, now) or _parse_absolute(value)
-    if closes is None:
-        raise PollRuleError(
-            f"I could not read “{value[:40]}” as a closing time. Use a duration like `2d`, `3h` or "
-            "`1d 12h`, or a UTC date and time like `2026-12-01 17:00`."
-        )
-    if closes - now < MIN_DURATION:
+def check_closing_time(closes_at: datetime, now: datetime) -> datetime:
+    """Refuse a closing time (read by `bot.timeparse`) that is under a minute away or over 90 days away."""
+    if closes_at - now < MIN_DURATION:
         raise PollRuleError("The closing time must be at least a minute from now.")
-    if closes - now > MAX_DURATION:
+    if closes_at - now > MAX_DURATION:
         raise PollRuleError("A poll can stay open for at most 90 days.")
-    return closes
-
-
-def _parse_duration(value: str, now: datetime) -> datetime | None:
-    compact = value.replace(" ", "").lower()
-    if not compact or _DURATION.sub("", compact):
-        return None
-    delta = timedelta()
-    for amount, unit in _DURATION.findall(compact):
-        delta += timedelta(**{_UNITS[unit.lower()]: int(amount)})
-    return now + delta
-
-
-def _parse_absolute(value: str) -> datetime | None:
-    stamp = _DISCORD_TIMESTAMP.fullmatch(value)
-    if stamp:
-        return datetime.fromtimestamp(int(stamp.group(1)), UTC)
-    for pattern in _ABSOLUTE_FORMATS:
-        try:
-            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
+    return closes_at
 
 
 def check_ballot(kind: str, option_count: int, max_choices: int, choices: Sequence[int]) -> list[int]:

@@ -18,6 +18,8 @@ TIE_RULE = (
     "Ties for last place: the option with fewer first-preference votes is eliminated first; "
     "if still tied, the one listed last."
 )
+FEWER_FIRST_PREFERENCES = "fewer first-preference votes"
+LISTED_LAST = "still tied, so the one listed last"
 BAR_WIDTH = 12
 
 
@@ -31,6 +33,8 @@ class Round:
     eliminated: int | None = None
     # True when the elimination needed the tie rule (several options shared the fewest votes).
     tie_broken: bool = False
+    # Which part of the tie rule decided it: FEWER_FIRST_PREFERENCES or LISTED_LAST.
+    tie_reason: str | None = None
 
     @property
     def continuing_votes(self) -> int:
@@ -53,6 +57,14 @@ class Outcome:
     winners: list[int] = field(default_factory=list)
     quorum: int | None = None
     rounds: list[Round] = field(default_factory=list)
+
+    @property
+    def first_preferences(self) -> list[int]:
+        """Ranked polls: first choices per option (round 1); other polls: the counts themselves."""
+        if not self.rounds:
+            return list(self.counts)
+        first = self.rounds[0].counts
+        return [first.get(index, 0) for index in range(len(self.counts))]
 
     @property
     def quorum_met(self) -> bool:
@@ -112,7 +124,14 @@ def instant_runoff(option_count: int, ballots: Sequence[Sequence[int]]) -> Runof
         fewest = min(counts.values())
         last = [index for index in counts if counts[index] == fewest]
         eliminated = max(last, key=lambda index: (-first_preferences.get(index, 0), index))
-        rounds.append(Round(number, counts, exhausted, eliminated, tie_broken=len(last) > 1))
+        reason = None
+        if len(last) > 1:
+            fewest_first = min(first_preferences.get(index, 0) for index in last)
+            still_tied = [index for index in last if first_preferences.get(index, 0) == fewest_first]
+            reason = LISTED_LAST if len(still_tied) > 1 else FEWER_FIRST_PREFERENCES
+        rounds.append(
+            Round(number, counts, exhausted, eliminated, tie_broken=len(last) > 1, tie_reason=reason)
+        )
         continuing.discard(eliminated)
     return RunoffResult(rounds, None)  # pragma: no cover - the loop always returns
 

@@ -8,17 +8,18 @@ role again, so a forged id or a closed poll changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
+from discord.ext import commands
 
 from bot.replies import truncate
 from bot.ui import PersistentButton, PersistentSelect
 from cogs.polls import rules, tally
-from db.polls import Poll
 
 if TYPE_CHECKING:
     from cogs.polls.cog import PollsCog
+    from cogs.polls.service import PollInfo, VoteResult
 
 OPEN_COLOUR = discord.Colour.blurple()
 CLOSED_COLOUR = discord.Colour.dark_teal()
@@ -26,26 +27,27 @@ KIND_TEXT = {"single": "Single choice", "multiple": "Multiple choice", "ranked":
 
 
 def _cog(interaction: discord.Interaction) -> PollsCog:
-    cog = interaction.client.get_cog("PollsCog")  # type: ignore[attr-defined]
-    assert cog is not None
-    return cog  # type: ignore[return-value]
+    client = interaction.client
+    cog = client.get_cog("PollsCog") if isinstance(client, commands.Bot) else None
+    assert cog is not None, "the polls cog is loaded whenever its controls are registered"
+    return cast("PollsCog", cog)
 
 
 # ----------------------------------------------------------------------------- text
 
 
-def option_text(poll: Poll, index: int) -> str:
+def option_text(poll: PollInfo, index: int) -> str:
     return discord.utils.escape_markdown(poll.options[index])
 
 
-def choices_text(poll: Poll, choices: Sequence[int]) -> str:
+def choices_text(poll: PollInfo, choices: Sequence[int]) -> str:
     """A ballot in words: "Parks" or, for a ranking, "1. Parks, 2. Transit"."""
     if poll.kind == "ranked":
         return ", ".join(f"{place}. {option_text(poll, index)}" for place, index in enumerate(choices, 1))
     return ", ".join(option_text(poll, index) for index in choices)
 
 
-def settings_line(poll: Poll) -> str:
+def settings_line(poll: PollInfo) -> str:
     kind = KIND_TEXT.get(poll.kind, poll.kind)
     if poll.kind == "multiple":
         kind += f" (up to {poll.max_choices})"
@@ -57,7 +59,7 @@ def settings_line(poll: Poll) -> str:
     return " · ".join(parts)
 
 
-def poll_embed(poll: Poll, outcome: tally.Outcome | None = None) -> discord.Embed:
+def poll_embed(poll: PollInfo, outcome: tally.Outcome | None = None) -> discord.Embed:
     """The poll message: options (with bars when results are shown), rules, closing time, result."""
     closed = not poll.is_open
     embed = discord.Embed(title=truncate(poll.question, 256), colour=CLOSED_COLOUR if closed else OPEN_COLOUR)
@@ -93,13 +95,15 @@ def poll_embed(poll: Poll, outcome: tally.Outcome | None = None) -> discord.Embe
     return embed
 
 
-def option_lines(poll: Poll, outcome: tally.Outcome | None) -> str:
+def option_lines(poll: PollInfo, outcome: tally.Outcome | None) -> str:
     if outcome is None:
         return "\n".join(f"**{index + 1}.** {option_text(poll, index)}" for index in range(len(poll.options)))
-    most = max(outcome.counts, default=0)
-    total = sum(outcome.counts)
-    lines = []
-    for index, count in enumerate(outcome.counts):
+    # A ranked poll's bars are its first preferences: the final round alone hides how members ranked.
+    counts = outcome.first_preferences
+    most = max(counts, default=0)
+    total = sum(counts)
+    lines = ["*First preferences; the instant-runoff rounds are below.*"] if poll.kind == "ranked" else []
+    for index, count in enumerate(counts):
         mark = " ✅" if not poll.is_open and index in outcome.winners and outcome.quorum_met else ""
         lines.append(
             f"**{index + 1}.** {option_text(poll, index)}{mark}\n"
@@ -108,7 +112,7 @@ def option_lines(poll: Poll, outcome: tally.Outcome | None) -> str:
     return "\n".join(lines)
 
 
-def result_sentence(poll: Poll, outcome: tally.Outcome) -> str:
+def result_sentence(poll: PollInfo, outcome: tally.Outcome) -> str:
     names = [f"**{option_text(poll, index)}**" for index in outcome.winners]
     if outcome.ballots == 0:
         text = "Nobody voted."
@@ -128,7 +132,7 @@ def result_sentence(poll: Poll, outcome: tally.Outcome) -> str:
     return text
 
 
-def rounds_text(poll: Poll, outcome: tally.Outcome) -> str:
+def rounds_text(poll: PollInfo, outcome: tally.Outcome) -> str:
     lines = []
     for round_ in outcome.rounds:
         ranked = sorted(round_.counts.items(), key=lambda item: (-item[1], item[0]))
@@ -139,15 +143,54 @@ def rounds_text(poll: Poll, outcome: tally.Outcome) -> str:
         if round_.eliminated is not None:
             line += f" → out: {option_text(poll, round_.eliminated)}"
             if round_.tie_broken:
-                line += " (tie rule)"
+                line += f" ({tie_explanation(round_)})"
         lines.append(line)
+    return "\n".join(lines)
+
+
+def tie_explanation(round_: tally.Round) -> str:
+    """Why the tie rule took this option out, in words."""
+    if round_.tie_reason == tally.LISTED_LAST:
+        return "tied for last, also on first preferences: the tie rule takes out the option listed last"
+    return "tied for last: the tie rule takes out the option with fewer first-preference votes"
+
+
+def vote_answer(result: VoteResult) -> str:
+    """What a member is told after voting: their ballot, until when they can change it, and secrecy."""
+    poll = result.poll
+    if result.unchanged:
+        lines = [f"Your vote is unchanged: {choices_text(poll, result.choices)} (the same as before)."]
+    else:
+        verb = "changed to" if result.changed else "recorded"
+        lines = [f"Your vote is {verb}: {choices_text(poll, result.choices)}."]
+    if result.replaced_department:
+        lines.append("It replaces the ballot your health department had cast earlier.")
+    lines.append(f"You can change it until the poll closes {discord.utils.format_dt(poll.closes_at, 'R')}.")
+    if poll.secret:
+        lines.append("The ballot is secret: once the poll closes it cannot be tied to you.")
+    return truncate(" ".join(lines), 2000)
+
+
+def poll_list(polls: Sequence[PollInfo]) -> str:
+    """One line per poll: number, question, state and a link to its message."""
+    lines = []
+    for poll in polls:
+        when = discord.utils.format_dt(poll.closed_at or poll.closes_at, "R")
+        state = f"open, closes {when}" if poll.is_open else f"closed {when}"
+        link = (
+            f" · [go to poll](https://discord.com/channels/{poll.guild_id}/{poll.channel_id}/{poll.message_id})"
+            if poll.message_id
+            else ""
+        )
+        question = truncate(discord.utils.escape_markdown(poll.question), 120)
+        lines.append(f"**#{poll.id}** {question} ({state}){link}")
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- components
 
 
-def voting_view(poll: Poll) -> discord.ui.View:
+def voting_view(poll: PollInfo) -> discord.ui.View:
     """Buttons for a short single-choice poll; a select otherwise; a Rank button for ranked polls."""
     assert poll.id is not None
     view = discord.ui.View(timeout=None)
@@ -161,7 +204,7 @@ def voting_view(poll: Poll) -> discord.ui.View:
     return view
 
 
-def ranking_view(poll: Poll, picks: Sequence[int]) -> discord.ui.View:
+def ranking_view(poll: PollInfo, picks: Sequence[int]) -> discord.ui.View:
     """One ranking step: a select for the next place, then Submit and Start over."""
     assert poll.id is not None
     view = discord.ui.View(timeout=None)
@@ -174,7 +217,7 @@ def ranking_view(poll: Poll, picks: Sequence[int]) -> discord.ui.View:
     return view
 
 
-def ranking_prompt(poll: Poll, picks: Sequence[int], current: Sequence[int] | None = None) -> str:
+def ranking_prompt(poll: PollInfo, picks: Sequence[int], current: Sequence[int] | None = None) -> str:
     lines = [f"**{truncate(discord.utils.escape_markdown(poll.question), 200)}**"]
     if current:
         lines.append(f"Your ballot now: {choices_text(poll, current)}. A new ranking replaces it.")
@@ -210,7 +253,7 @@ class VoteButton(PersistentButton, id="poll:vote:{poll_id:int}:{index:int}"):
 class VoteSelect(PersistentSelect, id="poll:vote:{poll_id:int}"):
     """All options in one menu: single choice, or up to N for a multiple-choice poll."""
 
-    def __init__(self, poll_id: int, poll: Poll | None = None) -> None:
+    def __init__(self, poll_id: int, poll: PollInfo | None = None) -> None:
         options = [discord.SelectOption(label="-", value="0")]
         max_values = 1
         placeholder = "Choose an option…"
@@ -279,7 +322,7 @@ class RankPickSelect(PersistentSelect, id="poll:vote:{poll_id:int}:pick:{picks:c
         self,
         poll_id: int,
         picks: Sequence[int] | str,
-        poll: Poll | None = None,
+        poll: PollInfo | None = None,
         remaining: Sequence[int] = (),
     ) -> None:
         picks = _safe_decode(picks) if isinstance(picks, str) else picks

@@ -1,6 +1,8 @@
 from bot.core import CoalitionBot
-from cogs.profiles.cog import ProfilesCog
 
 
 async def setup(bot: CoalitionBot) -> None:
+    # Imported here: the profile and onboarding packages use each other's modules, never each other's setup.
+    from cogs.profiles.cog import ProfilesCog
+
     await bot.add_cog(ProfilesCog(bot))

@@ -10,15 +10,27 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core import CoalitionBot
-from bot.errors import NotFound
+from bot.errors import UserFacingError
 from cogs.onboarding import steps
-from cogs.onboarding.views import ProfileModal, profile_embed
-from db import disciplines as catalog
-from db import members
+from cogs.profiles import service
+from cogs.profiles.views import InterestsEdit, ProfileEditForm, interests_view, profile_embed
 
 log = logging.getLogger(__name__)
 
 SECTIONS = {"about you": steps.ABOUT, "where you work": steps.WORKPLACE}
+INTERESTS_PROMPT = "Pick the topics that matter to your work; your choice is saved as you pick."
+
+
+def _same_guild(interaction: discord.Interaction, guild_id: int) -> None:
+    """A form or menu acts only in the server it was opened in (its id is untrusted)."""
+    if interaction.guild_id != guild_id:
+        raise UserFacingError("That form belongs to another server; run `/profile edit` here.")
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise UserFacingError("That command only works inside a server, not in DMs.")
+    return interaction.guild_id
 
 
 @app_commands.guild_only()
@@ -28,27 +40,23 @@ class ProfilesCog(
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(InterestsEdit)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(InterestsEdit)
+
     @app_commands.command(name="view")
     @app_commands.describe(member="Whose profile (yours if empty)")
     async def view(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         """Show your profile, or another member's if they are listed in the directory."""
-        assert interaction.guild_id is not None
         target = member or interaction.user
         own = target.id == interaction.user.id
-        async with self.bot.database.session() as session:
-            profile = await members.get_profile(session, interaction.guild_id, target.id)
-            held = await catalog.member_discipline_ids(session, interaction.guild_id, target.id)
-            names = sorted(
-                d.name for d in await catalog.list_disciplines(session, interaction.guild_id) if d.id in held
-            )
-        if profile is None:
-            if own:
-                raise NotFound("You have no profile yet: `/onboard` sets one up in about three minutes.")
-            raise NotFound("That member is not listed in the directory.")
-        if not own and (not profile.directory_opt_in or profile.left_at is not None):
-            raise NotFound("That member is not listed in the directory.")
+        card = await service.view_profile(
+            self.bot.app, guild_id=_guild_id(interaction), viewer_id=interaction.user.id, target_id=target.id
+        )
         title = "Your profile" if own else f"Profile of {target.display_name}"
-        embed = profile_embed(profile, names, title=title)
+        embed = profile_embed(card, title=title)
         if own:
             embed.set_footer(text="Change it with /profile edit; disciplines with /discipline add or remove.")
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -61,17 +69,13 @@ class ProfilesCog(
     async def edit(
         self,
         interaction: discord.Interaction,
-        section: Literal["about you", "where you work"] = "about you",
+        section: Literal["about you", "where you work", "interests"] = "about you",
         directory: bool | None = None,
     ) -> None:
-        """Edit your profile: name, job title, pronouns, organization, jurisdiction, state, directory listing."""
-        guild_id = interaction.guild_id
-        assert guild_id is not None
-        now = discord.utils.utcnow()
+        """Edit your profile: name, job title, pronouns, organization, jurisdiction, state, interests, listing."""
+        guild_id, user_id = _guild_id(interaction), interaction.user.id
         if directory is not None:
-            async with self.bot.database.session() as session:
-                profile = await members.get_or_create_profile(session, guild_id, interaction.user.id, now)
-                await members.update_profile(session, profile, now, directory_opt_in=directory)
+            await service.set_listing(self.bot.app, guild_id=guild_id, user_id=user_id, listed=directory)
             said = (
                 "You are now listed in the directory."
                 if directory
@@ -79,33 +83,44 @@ class ProfilesCog(
             )
             await interaction.response.send_message(said, ephemeral=True)
             return
+        if section == "interests":
+            chosen = await service.own_interests(self.bot.app, guild_id=guild_id, user_id=user_id)
+            await interaction.response.send_message(
+                INTERESTS_PROMPT, view=interests_view(guild_id, chosen), ephemeral=True
+            )
+            return
         step = SECTIONS[section]
-        async with self.bot.database.session() as session:
-            profile = await members.get_profile(session, guild_id, interaction.user.id)
-        defaults = {f.key: getattr(profile, f.key) for f in steps.PROFILE_SECTIONS[step]} if profile else {}
-
-        async def saved(submitted: discord.Interaction, clean: dict[str, str | None]) -> None:
-            stamp = discord.utils.utcnow()
-            async with self.bot.database.session() as session:
-                fresh = await members.get_or_create_profile(session, guild_id, submitted.user.id, stamp)
-                await members.update_profile(session, fresh, stamp, **clean)
-                held = await catalog.member_discipline_ids(session, guild_id, submitted.user.id)
-                names = sorted(
-                    d.name for d in await catalog.list_disciplines(session, guild_id) if d.id in held
-                )
-            await submitted.response.send_message(
-                "Saved.", embed=profile_embed(fresh, names, title="Your profile"), ephemeral=True
-            )
-
+        defaults = await service.section_defaults(
+            self.bot.app, guild_id=guild_id, user_id=user_id, section=step
+        )
         title = f"Edit: {steps.STEP_TITLES[step].lower()}"
-        await interaction.response.send_modal(
-            ProfileModal(
-                title, f"profiles:edit:{step}:{guild_id}", steps.PROFILE_SECTIONS[step], defaults, saved
-            )
+        await interaction.response.send_modal(ProfileEditForm(step, guild_id, defaults, title=title))
+
+    async def on_form_saved(
+        self, interaction: discord.Interaction, guild_id: int, clean: dict[str, str | None]
+    ) -> None:
+        _same_guild(interaction, guild_id)
+        card = await service.save_section(
+            self.bot.app, guild_id=guild_id, user_id=interaction.user.id, values=clean
+        )
+        await interaction.response.send_message(
+            "Saved.", embed=profile_embed(card, title="Your profile"), ephemeral=True
+        )
+
+    async def on_interests_picked(
+        self, interaction: discord.Interaction, guild_id: int, picked: list[str]
+    ) -> None:
+        _same_guild(interaction, guild_id)
+        card = await service.set_interests(
+            self.bot.app, guild_id=guild_id, user_id=interaction.user.id, picked=picked
+        )
+        await interaction.response.edit_message(
+            content="Saved.",
+            embed=profile_embed(card, title="Your profile"),
+            view=interests_view(guild_id, card.interests),
         )
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
         """A member who leaves drops out of the directory; their history stays."""
-        async with self.bot.database.session() as session:
-            await members.mark_left(session, member.guild.id, member.id, discord.utils.utcnow())
+        await service.mark_left(self.bot.app, guild_id=member.guild.id, user_id=member.id)

@@ -7,7 +7,6 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: CoalitionBot) -> None:
-    # Imported here: db.resources imports this package's plain-data modules, and the cog imports db.resources.
     from cogs.resources.cog import ResourcesCog
 
     await bot.add_cog(ResourcesCog(bot))

@@ -18,17 +18,18 @@ import logging
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import discord
-
-from cogs.resources import search as rules
-from cogs.resources.urls import InvalidUrl, check_url, normalize_url
-from db import disciplines as discipline_db
-from db import resources as store
+from bot.scheduler import Scheduler
+from bot.usecases import App
+from cogs.resources.service import catalog
+from cogs.resources.service.catalog import ImportReport, ImportRow, RowError
+from cogs.resources.service.results import ResourceInfo
 from db.engine import Database
+from db.resources.urls import InvalidUrl, check_url
 
 log = logging.getLogger(__name__)
 
@@ -40,31 +41,12 @@ LINK_CONCURRENCY = 8
 Fetch = Callable[[str], "int | Awaitable[int]"]
 
 
-@dataclass
-class Report:
-    """What an import did: how many resources it added and which rows it refused, by line."""
-
-    imported: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        out = [f"Imported {self.imported} resource{'s' if self.imported != 1 else ''}."]
-        if self.rejected:
-            out.append(f"Rejected {len(self.rejected)} row{'s' if len(self.rejected) != 1 else ''}:")
-            out.extend(f"  line {line}: {reason}" for line, reason in self.rejected)
-        return out
-
-
 @dataclass(frozen=True)
 class LinkProblem:
     resource_id: int
     title: str
     url: str
     problem: str
-
-
-class RowError(ValueError):
-    """One row cannot be imported; the message says why."""
 
 
 # ----------------------------------------------------------------------------- reading files
@@ -78,14 +60,6 @@ def _csv_safe(text: str) -> str:
 def _csv_unsafe(text: str) -> str:
     """Undo `_csv_safe`, so that an exported file imports to the same text."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
-
-
-def _split(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [part.strip() for part in str(value).replace(",", ";").split(";") if part.strip()]
 
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -113,91 +87,23 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             start = reader.line_num + 1
 
 
-def _links(row: dict[str, Any], disciplines: dict[str, int]) -> tuple[list[str], list[str], list[int]]:
-    area_keys: list[str] = []
-    principle_ids: list[str] = []
-    for value in _split(row.get("recommendations")):
-        wanted = rules.parse_recommendation(value)
-        if wanted is None:
-            raise RowError(f"unknown recommendation {value!r}")
-        if wanted.kind == "principle":
-            principle_ids.append(wanted.value)
-        else:
-            area_keys.extend(wanted.area_keys())
-    discipline_ids = []
-    for value in _split(row.get("disciplines")):
-        found = disciplines.get(value.casefold()) or disciplines.get(value)
-        if found is None:
-            raise RowError(f"unknown discipline {value!r}")
-        discipline_ids.append(found)
-    return area_keys, principle_ids, discipline_ids
-
-
 # ----------------------------------------------------------------------------- the three commands
 
 
-async def import_file(database: Database, path: str | Path, guild_id: int) -> Report:
+def _app(database: Database) -> App:
+    """The runtime the library's use cases need, for a command run outside the bot."""
+    return App(database, Scheduler(database))
+
+
+async def import_file(database: Database, path: str | Path, guild_id: int) -> ImportReport:
     """Import every good row of a CSV or JSON file into the guild; report the bad ones by line."""
-    source = Path(path)
-    result = Report()
-    now = discord.utils.utcnow()
-    async with database.session() as session:
-        # Areas and the default disciplines, not the starter library: a file is imported as it is.
-        await store.sync_areas(session)
-        await discipline_db.seed_defaults(session, guild_id, now)
-        disciplines = await store.disciplines_by_key(session, guild_id)
-        seen: dict[str, int] = {}
-        try:
-            rows = list(_rows(source))
-        except RowError as error:
-            result.rejected.append((1, str(error)))
-            return result
-        except (json.JSONDecodeError, UnicodeDecodeError, csv.Error) as error:
-            result.rejected.append((1, f"the file cannot be read: {error}"))
-            return result
-        for line, row in rows:
-            try:
-                title = str(row.get("title") or "").strip()
-                if len(title) < 3:
-                    raise RowError("the title is missing or shorter than 3 characters")
-                if len(title) > store.TITLE_MAX:
-                    raise RowError(f"the title is longer than {store.TITLE_MAX} characters")
-                try:
-                    url = check_url(str(row.get("url") or ""))
-                    key = normalize_url(url)
-                except InvalidUrl as error:
-                    raise RowError(str(error)) from None
-                if key in seen:
-                    raise RowError(f"the same address as line {seen[key]}")
-                kind_text = str(row.get("kind") or "").strip()
-                kind = rules.parse_kind(kind_text) if kind_text else "other"
-                if kind is None:
-                    raise RowError(f"unknown kind {kind_text!r} (use one of: {', '.join(rules.KINDS)})")
-                area_keys, principle_ids, discipline_ids = _links(row, disciplines)
-                await store.create_resource(
-                    session,
-                    guild_id,
-                    title=title,
-                    url=url,
-                    summary=str(row.get("summary") or ""),
-                    publisher=str(row.get("publisher") or ""),
-                    kind=kind,
-                    status="approved",
-                    area_keys=area_keys,
-                    principle_ids=principle_ids,
-                    discipline_ids=discipline_ids,
-                    now=now,
-                )
-            except RowError as error:
-                result.rejected.append((line, str(error)))
-                continue
-            except store.DuplicateResource as duplicate:
-                existing = duplicate.existing
-                result.rejected.append((line, f"already in the library as #{existing.id} {existing.title!r}"))
-                continue
-            seen[key] = line
-            result.imported += 1
-    return result
+    try:
+        rows = [ImportRow(line, cells) for line, cells in _rows(Path(path))]
+    except RowError as error:
+        return ImportReport(0, [(1, str(error))])
+    except (json.JSONDecodeError, UnicodeDecodeError, csv.Error) as error:
+        return ImportReport(0, [(1, f"the file cannot be read: {error}")])
+    return await catalog.import_rows(_app(database), guild_id=guild_id, rows=rows)
 
 
 def _write(target: Path, records: list[dict[str, Any]]) -> None:
@@ -218,35 +124,66 @@ def _write(target: Path, records: list[dict[str, Any]]) -> None:
 
 async def export_file(database: Database, path: str | Path, guild_id: int) -> int:
     """Write the guild's approved resources to a CSV or JSON file; return how many."""
-    target = Path(path)
-    async with database.session() as session:
-        resources = await store.all_resources(session, guild_id)
-        links = await store.links_of(session, [r.id for r in resources if r.id is not None])
-    records = []
-    for resource in resources:
-        linked = links.get(resource.id or 0, {"areas": [], "principles": [], "disciplines": []})
-        records.append(
-            {
-                "title": resource.title,
-                "url": resource.url,
-                "summary": resource.summary,
-                "kind": resource.kind,
-                "publisher": resource.publisher,
-                "recommendations": [*linked["principles"], *linked["areas"]],
-                "disciplines": linked["disciplines"],
-            }
-        )
-    _write(target, records)
+    records = [
+        {
+            "title": resource.title,
+            "url": resource.url,
+            "summary": resource.summary,
+            "kind": resource.kind,
+            "publisher": resource.publisher,
+            "recommendations": [*resource.links.principles, *resource.links.areas],
+            "disciplines": list(resource.links.disciplines),
+        }
+        for resource in await catalog.library(_app(database), guild_id=guild_id)
+    ]
+    _write(Path(path), records)
     return len(records)
 
 
-def fetch_status(url: str) -> int:
-    """The HTTP status of an address (HEAD, then GET when HEAD is refused); raises on network errors."""
+class UnsafeRedirect(urllib.error.URLError):
+    """A redirect to an address the library would refuse (a private network, say): never followed."""
+
+    def __init__(self, target: str, why: str) -> None:
+        super().__init__(f"redirects to {target}, which is refused: {why}")
+        self.target = target
+
+
+class PublicRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an address the library itself would accept."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        try:
+            check_url(newurl)
+        except InvalidUrl as refused:
+            raise UnsafeRedirect(newurl, str(refused)) from None
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def link_opener(*handlers: urllib.request.BaseHandler) -> urllib.request.OpenerDirector:
+    """An opener whose redirects never lead to a private or local address."""
+    return urllib.request.build_opener(PublicRedirects(), *handlers)
+
+
+def fetch_status(url: str, *, opener: urllib.request.OpenerDirector | None = None) -> int:
+    """The HTTP status of an address (HEAD, then GET when HEAD is refused); raises on network errors.
+
+    The address itself and every redirect must be one the library accepts (UnsafeRedirect otherwise).
+    """
+    check_url(url)
+    opener = opener or link_opener()
     headers = {"User-Agent": "coalition-bot link check"}
     for method in ("HEAD", "GET"):
         request = urllib.request.Request(url, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=LINK_TIMEOUT) as response:
+            with opener.open(request, timeout=LINK_TIMEOUT) as response:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             if method == "HEAD" and error.code in (403, 405, 501):
@@ -257,25 +194,33 @@ def fetch_status(url: str) -> int:
 
 async def check_links(database: Database, guild_id: int, fetch: Fetch | None = None) -> list[LinkProblem]:
     """Report approved resources whose address fails to answer; change nothing."""
-    async with database.session() as session:
-        resources = await store.all_resources(session, guild_id)
+    resources = await catalog.library(_app(database), guild_id=guild_id)
     limiter = asyncio.Semaphore(LINK_CONCURRENCY)
 
     async def status_of(url: str) -> int:
         if fetch is None:
             return await asyncio.to_thread(fetch_status, url)
         answer = fetch(url)
-        return await answer if inspect.isawaitable(answer) else answer  # type: ignore[return-value]
+        return await answer if inspect.isawaitable(answer) else answer
 
-    async def check(resource: store.Resource) -> LinkProblem | None:
+    async def check(resource: ResourceInfo) -> LinkProblem | None:
+        try:
+            # Rows stored before addresses were checked this strictly are reported, never fetched.
+            check_url(resource.url)
+        except InvalidUrl as refused:
+            return LinkProblem(resource.id, resource.title, resource.url, f"not checked ({refused})")
         async with limiter:
             try:
                 status = await status_of(resource.url)
+            except UnsafeRedirect as unsafe:
+                return LinkProblem(
+                    resource.id, resource.title, resource.url, f"unsafe redirect ({unsafe.reason})"
+                )
             except Exception as error:  # a dead link is any failure to answer, reported, never raised
                 reason = getattr(error, "reason", None) or error
-                return LinkProblem(resource.id or 0, resource.title, resource.url, f"no answer ({reason})")
+                return LinkProblem(resource.id, resource.title, resource.url, f"no answer ({reason})")
         if status >= 400 or status == 0:
-            return LinkProblem(resource.id or 0, resource.title, resource.url, f"HTTP {status}")
+            return LinkProblem(resource.id, resource.title, resource.url, f"HTTP {status}")
         return None
 
     found = await asyncio.gather(*(check(r) for r in resources))

@@ -204,7 +204,6 @@ CHAPTERS: tuple[Chapter, ...] = (
                 "Public leadership in fair health financing",
                 "Government leads in paying for care fairly so that access never depends on income.",
                 False,
-                False,
             ),
             (
                 "c",

@@ -1,65 +1,44 @@
-"""Search rules: tokens, query terms, ranking, filters and "did you mean" (plain Python).
+"""Search rules: kinds, recommendation filters, autocomplete choices, pages and "did you mean" (plain Python).
 
-Both databases index the same pre-tokenised text (`search_text`, built here), so SQLite FTS5 and
-PostgreSQL full-text search find the same rows; the ranking below then orders them the same way on
-both, ties broken by id.
+How words are indexed, matched and ranked is storage's contract with both databases
+(`db.resources.words`); it is re-exported here for the feature's own use.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cogs.resources import report
+from db.resources.models import SUMMARY_MAX, TITLE_MAX
+from db.resources.words import QUERY_MAX, STOPWORDS, fold, matches_prefixes, query_terms, tokens
 
-MAX_TERMS = 8
-QUERY_MAX = 100
+__all__ = [
+    "KINDS",
+    "PAGE_SIZE",
+    "QUERY_MAX",
+    "SUMMARY_MAX",
+    "TITLE_MAX",
+    "RecommendationFilter",
+    "area_choices",
+    "clamp_page",
+    "did_you_mean",
+    "fold",
+    "jump_pages",
+    "kind_label",
+    "matches_prefixes",
+    "page_count",
+    "parse_kind",
+    "parse_recommendation",
+    "query_terms",
+    "recommendation_choices",
+    "tokens",
+    "truncate_choice",
+]
+
 PAGE_SIZE = 5
-
-_WORD = re.compile(r"[^\W_]+")
-# Words too common to narrow a search; dropping them also keeps both backends' matching identical.
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "our",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "were",
-        "what",
-        "when",
-        "which",
-        "who",
-        "will",
-        "with",
-        "how",
-        "about",
-    ]
-)
 
 KINDS: dict[str, str] = {
     "toolkit": "Toolkit",
@@ -69,14 +48,6 @@ KINDS: dict[str, str] = {
     "case_study": "Case study",
     "talking_points": "Talking points",
     "other": "Other",
-}
-
-# Coalition objectives (interests "objective:N") mapped to the action areas that serve them.
-OBJECTIVE_AREAS: dict[int, tuple[str, ...]] = {
-    1: ("16.d", "16.e"),
-    2: ("10.a", "10.b", "10.c", "16.c"),
-    3: ("16.f",),
-    4: ("14.a", "14.b"),
 }
 
 
@@ -90,77 +61,6 @@ def parse_kind(text: str) -> str | None:
     if folded in KINDS:
         return folded
     return next((key for key, label in KINDS.items() if label.casefold().replace(" ", "_") == folded), None)
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents, so that "Équité" and "equite" are one word."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(character for character in decomposed if not unicodedata.combining(character))
-
-
-def tokens(text: str) -> list[str]:
-    """The words of a text as the index stores them."""
-    return _WORD.findall(fold(text or ""))
-
-
-def search_text(title: str, summary: str, publisher: str) -> str:
-    """The text both databases index: the words of title, summary and publisher, space-separated."""
-    return " ".join(tokens(f"{title} {summary} {publisher}"))
-
-
-def stem(word: str) -> str:
-    """Cut a common English ending so a prefix search finds the other forms ("policies" → "polic")."""
-    if word.endswith("ss") or word.isdigit():
-        return word
-    for suffix in ("ies", "ing", "es", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def query_terms(query: str) -> list[str]:
-    """The distinct search terms of what a member typed (stems, stopwords dropped), at most MAX_TERMS."""
-    seen: list[str] = []
-    for word in tokens(query[:QUERY_MAX]):
-        if word in STOPWORDS or len(word) < 2:
-            continue
-        term = stem(word)
-        if term not in seen:
-            seen.append(term)
-    return seen[:MAX_TERMS]
-
-
-def fts5_query(terms: Iterable[str]) -> str:
-    """An FTS5 MATCH expression: every term, as a prefix (terms are letters and digits only)."""
-    return " AND ".join(f'"{term}"*' for term in terms)
-
-
-def tsquery(terms: Iterable[str]) -> str:
-    """A PostgreSQL to_tsquery expression with the same meaning as fts5_query."""
-    return " & ".join(f"{term}:*" for term in terms)
-
-
-def score(terms: list[str], title: str, text: str) -> int:
-    """How well a resource matches: title words weigh most, whole words more than prefixes.
-
-    `text` is the resource's search_text (title, summary and publisher words, already folded).
-    """
-    title_words = tokens(title)
-    words = text.split()
-    total = 0
-    for term in terms:
-        if term in title_words:
-            total += 6
-        elif any(word.startswith(term) for word in title_words):
-            total += 4
-        total += min(3, sum(1 for word in words if word.startswith(term)))
-    return total
-
-
-def rank(terms: list[str], rows: Iterable[tuple[int, str, str]]) -> list[int]:
-    """Order (id, title, search_text) rows best first, ties by id."""
-    scored = [(-score(terms, title, text), row_id) for row_id, title, text in rows]
-    return [row_id for _negative, row_id in sorted(scored)]
 
 
 def did_you_mean(query: str, vocabulary: Iterable[str], *, limit: int = 3) -> list[str]:
@@ -286,19 +186,3 @@ def jump_pages(current: int, pages: int, *, limit: int = 25) -> list[int]:
     start = max(1, min(current - half, pages - 1 - (limit - 2)))
     window = list(range(start, start + limit - 2))
     return [0, *window, pages - 1]
-
-
-def interest_areas(interests: Iterable[str]) -> tuple[set[str], set[str]]:
-    """(areas of chosen chapters, areas serving chosen objectives) for onboarding interests."""
-    chapter_areas: set[str] = set()
-    objective_areas: set[str] = set()
-    for interest in interests:
-        kind, _, value = interest.partition(":")
-        if kind == "chapter" and value.isdigit():
-            try:
-                chapter_areas.update(a.key for a in report.chapter(int(value)).areas)
-            except KeyError:
-                continue
-        elif kind == "objective" and value.isdigit():
-            objective_areas.update(OBJECTIVE_AREAS.get(int(value), ()))
-    return chapter_areas, objective_areas

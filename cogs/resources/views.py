@@ -1,34 +1,47 @@
-"""What members and organizers see: result pages, review cards, the recommendation browser, modals.
+"""What members and organizers see: result pages, review cards, the recommendation browser, forms.
 
-Every button and select is a DynamicItem whose custom id carries only ids; the callbacks hand over
-to the cog, which reloads from the database and checks guild and permission again.
+Every button and select is a persistent control whose custom id carries only ids; the callbacks hand
+over to the cog, whose use cases reload from the database and check guild and permission again. Forms
+carry what they need in their own id, so one submitted after a restart still goes through.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord.ext import commands
 
+from bot.paginator import Page, with_page_footer
 from bot.replies import truncate
-from bot.ui import CoalitionModal, run_guarded
+from bot.ui import PersistentButton, PersistentModal, PersistentSelect
 from cogs.resources import report
 from cogs.resources import search as rules
-from db.resources import SUMMARY_MAX, TITLE_MAX, Resource
+from cogs.resources.service.results import (
+    AreaOverview,
+    PendingList,
+    ResourceInfo,
+    ResourceLinks,
+    SearchPage,
+)
+from cogs.resources.texts import STATUS_TEXT
 
 if TYPE_CHECKING:
     from cogs.resources.cog import ResourcesCog
 
 COLOUR = discord.Colour.teal()
-STATUS_TEXT = {"pending": "Waiting for review", "approved": "Approved", "rejected": "Not added"}
+# The name search pages are registered under with the shared paginator (bot/paginator.py).
+SEARCH_PAGES = "resources"
 
 
 def _cog(interaction: discord.Interaction) -> ResourcesCog:
-    cog = interaction.client.get_cog("ResourcesCog")  # type: ignore[attr-defined]
-    assert cog is not None
-    return cog  # type: ignore[return-value]
+    from cogs.resources.cog import ResourcesCog
+
+    client = interaction.client
+    cog = client.get_cog("ResourcesCog") if isinstance(client, commands.Bot) else None
+    assert isinstance(cog, ResourcesCog)
+    return cog
 
 
 # ----------------------------------------------------------------------------- text
@@ -41,51 +54,54 @@ def area_names(keys: Sequence[str], limit: int = 2) -> str:
     return "; ".join(names)
 
 
-def resource_block(resource: Resource, links: dict[str, list[Any]] | None = None) -> str:
+def _link_title(title: str, limit: int) -> str:
+    """A title safe inside a masked link's brackets."""
+    return truncate(title, limit).replace("]", ")").replace("[", "(")
+
+
+def resource_block(resource: ResourceInfo, links: ResourceLinks | None = None) -> str:
     """A resource as a few lines of an embed: linked title, kind and publisher, summary, areas."""
-    title = truncate(discord.utils.escape_markdown(resource.title), 150).replace("]", ")").replace("[", "(")
-    head = f"**[{title}]({resource.url})**"
+    links = resource.links if links is None else links
+    head = f"**[{_link_title(discord.utils.escape_markdown(resource.title), 150)}]({resource.url})**"
     meta = rules.kind_label(resource.kind)
     if resource.publisher:
         meta += f" · {truncate(discord.utils.escape_markdown(resource.publisher), 80)}"
     lines = [head, meta]
     if resource.summary:
         lines.append(truncate(discord.utils.escape_markdown(resource.summary), 200))
-    if links and links.get("areas"):
-        lines.append(f"*{area_names(links['areas'])}*")
-    elif links and links.get("principles"):
-        lines.append("*" + "; ".join(report.principle(p).title for p in links["principles"][:2]) + "*")
+    if links.areas:
+        lines.append(f"*{area_names(links.areas)}*")
+    elif links.principles:
+        lines.append("*" + "; ".join(report.principle(p).title for p in links.principles[:2]) + "*")
     return "\n".join(lines)
 
 
-def results_embed(
-    describe: str,
-    resources: Sequence[Resource],
-    links: dict[int, dict[str, list[Any]]],
-    page: int,
-    total: int,
-) -> discord.Embed:
-    pages = rules.page_count(total)
-    embed = discord.Embed(title=truncate(f"Resources: {describe}", 256), colour=COLOUR)
-    blocks = [resource_block(r, links.get(r.id or 0)) for r in resources]
-    embed.description = truncate("\n\n".join(blocks), 4000)
-    embed.set_footer(text=f"Page {page + 1} of {pages} · {total} result{'s' if total != 1 else ''}")
-    return embed
+def search_page(shown: SearchPage) -> Page:
+    """A page of a saved search as the shared paginator shows it."""
+    embed = discord.Embed(title=truncate(f"Resources: {shown.describe}", 256), colour=COLOUR)
+    embed.description = truncate("\n\n".join(resource_block(r) for r in shown.resources), 4000)
+    page = Page(embed=embed, number=shown.page, count=rules.page_count(shown.total))
+    with_page_footer(embed, page, f"{shown.total} result{'s' if shown.total != 1 else ''}")
+    return page
 
 
-def search_controls(search_id: int, page: int, total: int) -> discord.ui.View | None:
-    """Previous/Next and a jump select, or None when everything fits on one page."""
-    pages = rules.page_count(total)
-    if pages <= 1:
+def search_controls(search_id: int, page: Page) -> discord.ui.View | None:
+    """Previous/Next and a jump select, or None when everything fits on one page.
+
+    The buttons keep the ids that search results have always carried (messages already posted hold
+    them); they and the shared paginator's arrows load pages through the same registered source.
+    """
+    if page.count <= 1:
         return None
+    at, last = page.number, page.count - 1
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(search_id, max(page - 1, 0), "p", disabled=page == 0))
-    view.add_item(PageButton(search_id, min(page + 1, pages - 1), "n", disabled=page >= pages - 1))
-    view.add_item(JumpSelect(search_id, page, pages))
+    view.add_item(PageButton(search_id, max(at - 1, 0), "p", disabled=at == 0))
+    view.add_item(PageButton(search_id, min(at + 1, last), "n", disabled=at >= last))
+    view.add_item(JumpSelect(search_id, at, page.count))
     return view
 
 
-def review_embed(resource: Resource, links: dict[str, list[Any]]) -> discord.Embed:
+def review_embed(resource: ResourceInfo) -> discord.Embed:
     status = STATUS_TEXT.get(resource.status, resource.status)
     embed = discord.Embed(
         title=truncate(f"Suggested resource #{resource.id}: {resource.title}", 256),
@@ -101,9 +117,9 @@ def review_embed(resource: Resource, links: dict[str, list[Any]]) -> discord.Emb
         embed.add_field(name="Publisher", value=truncate(resource.publisher, 1024))
     if resource.suggested_by:
         embed.add_field(name="Suggested by", value=f"<@{resource.suggested_by}>")
-    if links.get("areas"):
+    if resource.links.areas:
         embed.add_field(
-            name="Recommendation", value=truncate(area_names(links["areas"], 3), 1024), inline=False
+            name="Recommendation", value=truncate(area_names(resource.links.areas, 3), 1024), inline=False
         )
     embed.add_field(name="Status", value=status, inline=False)
     if resource.status != "pending" and resource.reviewed_by:
@@ -116,13 +132,35 @@ def review_embed(resource: Resource, links: dict[str, list[Any]]) -> discord.Emb
     return embed
 
 
-def review_controls(resource: Resource) -> discord.ui.View | None:
-    if resource.status != "pending" or resource.id is None:
+def review_controls(resource: ResourceInfo) -> discord.ui.View | None:
+    if resource.status != "pending":
         return None
     view = discord.ui.View(timeout=None)
-    view.add_item(ReviewButton("approve", resource.id))
-    view.add_item(ReviewButton("edit", resource.id))
-    view.add_item(ReviewButton("reject", resource.id))
+    for action in ("approve", "edit", "reject"):
+        view.add_item(ReviewButton(action, resource.id))
+    return view
+
+
+def pending_embed(pending: PendingList) -> discord.Embed:
+    lines = [
+        f"#{r.id} **{truncate(discord.utils.escape_markdown(r.title), 80)}**"
+        + (f", from <@{r.suggested_by}>" if r.suggested_by else "")
+        for r in pending.items
+    ]
+    return discord.Embed(
+        title=f"{pending.total} suggestion{'s' if pending.total != 1 else ''} waiting for review",
+        description=truncate("\n".join(lines), 4000),
+        colour=discord.Colour.gold(),
+    )
+
+
+def pending_controls(pending: PendingList) -> discord.ui.View:
+    options = [
+        discord.SelectOption(label=truncate(f"#{r.id} {r.title}", 100), value=str(r.id))
+        for r in pending.items
+    ]
+    view = discord.ui.View(timeout=None)
+    view.add_item(PendingSelect(options))
     return view
 
 
@@ -132,31 +170,28 @@ def actionable_text(area: report.Area) -> str:
     return "Mostly through partners, advocacy and policy at other levels of government."
 
 
-def area_embed(
-    area: report.Area, resources: Sequence[Resource], overviews: Sequence[Resource]
-) -> discord.Embed:
+def _listed(resources: Sequence[ResourceInfo]) -> str:
+    return truncate("\n".join(f"• [{_link_title(r.title, 90)}]({r.url})" for r in resources), 1024)
+
+
+def area_embed(overview: AreaOverview) -> discord.Embed:
+    area = report.area(overview.area_key)
     chapter = report.chapter(area.chapter_number)
     principle = report.principle(chapter.principle_ids[0])
     embed = discord.Embed(title=truncate(area.title, 256), description=area.summary, colour=COLOUR)
     embed.add_field(name="Chapter", value=chapter.label, inline=False)
     embed.add_field(name="Principle of action", value=principle.title, inline=False)
     embed.add_field(name="Local health departments", value=actionable_text(area), inline=False)
-    if resources:
-        listed = "\n".join(
-            f"• [{truncate(r.title, 90).replace(']', ')').replace('[', '(')}]({r.url})" for r in resources
-        )
-        embed.add_field(name="Resources", value=truncate(listed, 1024), inline=False)
+    if overview.linked:
+        embed.add_field(name="Resources", value=_listed(overview.linked), inline=False)
     else:
         embed.add_field(
             name="Resources",
             value="None yet. Know a good one? Share it with `/resources suggest`.",
             inline=False,
         )
-    if overviews:
-        listed = "\n".join(
-            f"• [{truncate(r.title, 90).replace(']', ')').replace('[', '(')}]({r.url})" for r in overviews
-        )
-        embed.add_field(name="About the whole principle", value=truncate(listed, 1024), inline=False)
+    if overview.overviews:
+        embed.add_field(name="About the whole principle", value=_listed(overview.overviews), inline=False)
     note = "Summary in the coalition's own words."
     if not area.content_verified:
         note += " Not confirmed against the report text: check the report before quoting it."
@@ -215,10 +250,7 @@ def browse_controls(*, principle_id: str | None = None, chapter_number: int | No
 # ----------------------------------------------------------------------------- components
 
 
-class PageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"resources:page:(?P<search>\d+):(?P<page>\d+):(?P<direction>[pn])",
-):
+class PageButton(PersistentButton, id="resources:page:{search_id:int}:{page:int}:{direction:p|n}"):
     """Previous / Next on a page of search results (the search is stored, so this survives restarts)."""
 
     def __init__(self, search_id: int, page: int, direction: str, *, disabled: bool = False) -> None:
@@ -227,24 +259,16 @@ class PageButton(
                 label="Previous" if direction == "p" else "Next",
                 style=discord.ButtonStyle.secondary,
                 disabled=disabled,
-                custom_id=f"resources:page:{search_id}:{page}:{direction}",
+                custom_id=self.make_id(search_id=search_id, page=page, direction=direction),
             )
         )
         self.search_id, self.page = search_id, page
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PageButton:
-        return cls(int(match["search"]), int(match["page"]), match["direction"])
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).show_page(interaction, self.search_id, self.page)
-        )
+        await _cog(interaction).show_page(interaction, self.search_id, self.page)
 
 
-class JumpSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"resources:jump:(?P<search>\d+)"):
+class JumpSelect(PersistentSelect, id="resources:jump:{search_id:int}"):
     """Jump straight to a page of search results."""
 
     def __init__(self, search_id: int, current: int = 0, pages: int = 1) -> None:
@@ -254,27 +278,18 @@ class JumpSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"reso
         ] or [discord.SelectOption(label="Page 1", value="0")]
         super().__init__(
             discord.ui.Select(
-                placeholder="Jump to page…", custom_id=f"resources:jump:{search_id}", options=options
+                placeholder="Jump to page…", custom_id=self.make_id(search_id=search_id), options=options
             )
         )
         self.search_id = search_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> JumpSelect:
-        return cls(int(match["search"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         page = int(values[0]) if values and values[0].isdigit() else 0
-        await run_guarded(interaction, lambda: _cog(interaction).show_page(interaction, self.search_id, page))
+        await _cog(interaction).show_page(interaction, self.search_id, page)
 
 
-class ReviewButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"resources:(?P<action>approve|edit|reject):(?P<resource>\d+)",
-):
+class ReviewButton(PersistentButton, id="resources:{action:approve|edit|reject}:{resource_id:int}"):
     """Approve, Edit or Reject on an organizer's review card."""
 
     STYLES = {
@@ -286,50 +301,35 @@ class ReviewButton(
     def __init__(self, action: str, resource_id: int) -> None:
         label, style = self.STYLES[action]
         super().__init__(
-            discord.ui.Button(label=label, style=style, custom_id=f"resources:{action}:{resource_id}")
+            discord.ui.Button(
+                label=label, style=style, custom_id=self.make_id(action=action, resource_id=resource_id)
+            )
         )
         self.action, self.resource_id = action, resource_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ReviewButton:
-        return cls(match["action"], int(match["resource"]))
-
     async def callback(self, interaction: discord.Interaction) -> None:
-        await run_guarded(
-            interaction, lambda: _cog(interaction).review_action(interaction, self.action, self.resource_id)
-        )
+        await _cog(interaction).review_action(interaction, self.action, self.resource_id)
 
 
-class PendingSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"resources:pending"):
+class PendingSelect(PersistentSelect, id="resources:pending"):
     """Open one pending suggestion's review card (from `/resources review`)."""
 
     def __init__(self, options: list[discord.SelectOption] | None = None) -> None:
         super().__init__(
             discord.ui.Select(
                 placeholder="Open a suggestion to review…",
-                custom_id="resources:pending",
+                custom_id=self.make_id(),
                 options=options or [discord.SelectOption(label="-", value="0")],
             )
         )
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> PendingSelect:
-        return cls()
-
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
         resource_id = int(values[0]) if values and values[0].isdigit() else 0
-        await run_guarded(interaction, lambda: _cog(interaction).open_review_card(interaction, resource_id))
+        await _cog(interaction).open_review_card(interaction, resource_id)
 
 
-class BrowseSelect(
-    discord.ui.DynamicItem[discord.ui.Select[Any]],
-    template=r"resources:browse:(?P<level>principle|chapter|area)",
-):
+class BrowseSelect(PersistentSelect, id="resources:browse:{level:principle|chapter|area}"):
     """One level of `/recommendation list`: principles, then chapters, then areas."""
 
     PLACEHOLDERS = {
@@ -347,34 +347,34 @@ class BrowseSelect(
         ] or [discord.SelectOption(label="-", value="-")]
         super().__init__(
             discord.ui.Select(
-                placeholder=self.PLACEHOLDERS[level], custom_id=f"resources:browse:{level}", options=options
+                placeholder=self.PLACEHOLDERS[level], custom_id=self.make_id(level=level), options=options
             )
         )
         self.level = level
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> BrowseSelect:
-        return cls(match["level"])
-
     async def callback(self, interaction: discord.Interaction) -> None:
         values = self.item.values
-        await run_guarded(
-            interaction,
-            lambda: _cog(interaction).browse(interaction, self.level, values[0] if values else ""),
-        )
+        await _cog(interaction).browse(interaction, self.level, values[0] if values else "")
 
 
-DYNAMIC_ITEMS = (PageButton, JumpSelect, ReviewButton, PendingSelect, BrowseSelect)
+PERSISTENT_ITEMS: tuple[type[Any], ...] = (PageButton, JumpSelect, ReviewButton, PendingSelect, BrowseSelect)
 
 
-# ----------------------------------------------------------------------------- modals
+# ----------------------------------------------------------------------------- forms
 
 
-class SuggestModal(CoalitionModal, title="Suggest a resource"):
+def area_token(area_key: str | None) -> str | None:
+    """An area key as a form id carries it ("6.b" → "6-b": ids hold no dots)."""
+    return area_key.replace(".", "-") if area_key else None
+
+
+class SuggestModal(
+    PersistentModal, title="Suggest a resource", id="resources:suggest:{kind:word}[:{area:word}]"
+):
+    """A member's suggestion; kind and area ride in the form's id, so it survives a restart."""
+
     resource_title: discord.ui.TextInput[SuggestModal] = discord.ui.TextInput(
-        label="Title", custom_id="resources:suggest:title", max_length=TITLE_MAX, min_length=3
+        label="Title", custom_id="resources:suggest:title", max_length=rules.TITLE_MAX, min_length=3
     )
     url: discord.ui.TextInput[SuggestModal] = discord.ui.TextInput(
         label="Web address (https://…)", custom_id="resources:suggest:url", max_length=500
@@ -383,13 +383,14 @@ class SuggestModal(CoalitionModal, title="Suggest a resource"):
         label="Why it helps (a sentence or two)",
         custom_id="resources:suggest:summary",
         style=discord.TextStyle.paragraph,
-        max_length=SUMMARY_MAX,
+        max_length=rules.SUMMARY_MAX,
         required=False,
     )
 
-    def __init__(self, kind: str, area_key: str | None) -> None:
-        super().__init__()
-        self.kind, self.area_key = kind, area_key
+    def __init__(self, kind: str, area: str | None = None) -> None:
+        super().__init__(custom_id=self.make_id(kind=kind, area=area))
+        self.kind = kind
+        self.area_key = area.replace("-", ".") if area else None
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await _cog(interaction).submit_suggestion(
@@ -402,9 +403,11 @@ class SuggestModal(CoalitionModal, title="Suggest a resource"):
         )
 
 
-class EditModal(CoalitionModal, title="Edit the resource"):
+class EditModal(PersistentModal, title="Edit the resource", id="resources:edit-form:{resource_id:int}"):
+    """An organizer's edit of a resource's text and address."""
+
     resource_title: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="Title", custom_id="resources:edit:title", max_length=TITLE_MAX, min_length=3
+        label="Title", custom_id="resources:edit:title", max_length=rules.TITLE_MAX, min_length=3
     )
     url: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
         label="Web address", custom_id="resources:edit:url", max_length=500
@@ -413,21 +416,21 @@ class EditModal(CoalitionModal, title="Edit the resource"):
         label="Summary",
         custom_id="resources:edit:summary",
         style=discord.TextStyle.paragraph,
-        max_length=SUMMARY_MAX,
+        max_length=rules.SUMMARY_MAX,
         required=False,
     )
     publisher: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
         label="Publisher", custom_id="resources:edit:publisher", max_length=120, required=False
     )
 
-    def __init__(self, resource: Resource) -> None:
-        super().__init__()
-        assert resource.id is not None
-        self.resource_id = resource.id
-        self.resource_title.default = resource.title
-        self.url.default = resource.url
-        self.summary.default = resource.summary or None
-        self.publisher.default = resource.publisher or None
+    def __init__(self, resource_id: int, current: ResourceInfo | None = None) -> None:
+        super().__init__(custom_id=self.make_id(resource_id=resource_id))
+        self.resource_id = resource_id
+        if current is not None:
+            self.resource_title.default = current.title
+            self.url.default = current.url
+            self.summary.default = current.summary or None
+            self.publisher.default = current.publisher or None
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await _cog(interaction).submit_edit(
@@ -440,7 +443,11 @@ class EditModal(CoalitionModal, title="Edit the resource"):
         )
 
 
-class RejectModal(CoalitionModal, title="Reject the suggestion"):
+class RejectModal(
+    PersistentModal, title="Reject the suggestion", id="resources:reject-form:{resource_id:int}"
+):
+    """The reason for turning a suggestion down, which the suggester reads."""
+
     reason: discord.ui.TextInput[RejectModal] = discord.ui.TextInput(
         label="Reason (the suggester will see it)",
         custom_id="resources:reject:reason",
@@ -450,7 +457,7 @@ class RejectModal(CoalitionModal, title="Reject the suggestion"):
     )
 
     def __init__(self, resource_id: int) -> None:
-        super().__init__()
+        super().__init__(custom_id=self.make_id(resource_id=resource_id))
         self.resource_id = resource_id
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

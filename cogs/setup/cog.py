@@ -9,22 +9,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.audit import record_action
-from bot.checks import organizer_only
+from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.replies import truncate
-from bot.ui import CoalitionModal
-from cogs.setup.diagnosis import diagnose
-from db import disciplines, guilds
-from db.guilds import CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
+from bot.ui import PersistentModal
+from cogs.setup import service
+from cogs.setup.diagnosis import Finding, diagnose
+from db.guilds import ALL_CHANNEL_PURPOSES, CODE_OF_CONDUCT_MAX, ROLE_PURPOSES
 
 log = logging.getLogger(__name__)
 
-ChannelChoice = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit"]
+ChannelChoice = Literal["welcome", "introductions", "campaigns", "polls", "review", "audit", "announcements"]
 RoleChoice = Literal["member", "organizer"]
 
 
-class CodeOfConductModal(CoalitionModal, title="Code of conduct"):
+class CodeOfConductModal(PersistentModal, id="setup:code_of_conduct:{guild_id:int}", title="Code of conduct"):
+    """The code of conduct form; it still saves when submitted after a restart (it can take a while to write)."""
+
     text: discord.ui.TextInput[CodeOfConductModal] = discord.ui.TextInput(
         label="The code new members agree to",
         custom_id="setup:code_of_conduct:text",
@@ -33,27 +34,26 @@ class CodeOfConductModal(CoalitionModal, title="Code of conduct"):
         min_length=20,
     )
 
-    def __init__(self, bot: CoalitionBot, current: str | None) -> None:
-        super().__init__()
-        self.bot = bot
+    def __init__(self, guild_id: int, current: str | None = None) -> None:
+        super().__init__(custom_id=self.make_id(guild_id=guild_id))
+        self.guild_id = guild_id
         if current:
             self.text.default = current
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        text = self.text.value.strip()
-        async with self.bot.database.session() as session:
-            await guilds.set_code_of_conduct(session, interaction.guild_id, text, discord.utils.utcnow())
-        await interaction.response.send_message(
-            f"Saved the code of conduct ({len(text)} characters). New members see it during onboarding.",
-            ephemeral=True,
+        # The form may be rebuilt from its id after a restart: check the server and the organizer again.
+        if interaction.guild_id != self.guild_id:
+            raise app_commands.NoPrivateMessage()
+        await ensure_organizer(interaction)
+        bot = interaction.client
+        if not isinstance(bot, CoalitionBot):
+            raise TypeError("the code of conduct form runs on the coalition bot")
+        length = await service.save_code_of_conduct(
+            bot.app, guild_id=self.guild_id, actor_id=interaction.user.id, text=self.text.value.strip()
         )
-        await record_action(
-            self.bot,
-            interaction.guild_id,
-            interaction.user.id,
-            "setup.code_of_conduct",
-            f"{len(text)} characters",
+        await interaction.response.send_message(
+            f"Saved the code of conduct ({length} characters). New members see it during onboarding.",
+            ephemeral=True,
         )
 
 
@@ -69,11 +69,10 @@ class SetupCog(
     @organizer_only()
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's channels, roles and code of conduct."""
-        assert interaction.guild is not None
-        config = await self.bot.guild_config(interaction.guild.id)
+        config = await service.settings(self.bot.app, _guild(interaction).id)
         embed = discord.Embed(title="Coalition bot settings", colour=discord.Colour.blurple())
         channels = "\n".join(
-            f"**{purpose}**: {_mention(config.channel_id(purpose), '#')}" for purpose in CHANNEL_PURPOSES
+            f"**{purpose}**: {_mention(config.channel_id(purpose), '#')}" for purpose in ALL_CHANNEL_PURPOSES
         )
         roles = "\n".join(
             f"**{purpose}**: {_mention(config.role_id(purpose), '@&')}" for purpose in ROLE_PURPOSES
@@ -98,32 +97,21 @@ class SetupCog(
         purpose: ChannelChoice,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        """Choose the channel the bot uses for welcomes, introductions, campaigns, polls, review or audit."""
-        assert interaction.guild is not None
+        """Choose where the bot posts welcomes, introductions, campaigns, polls, reviews, audit, announcements."""
+        guild = _guild(interaction)
         if channel is not None:
-            permissions = channel.permissions_for(interaction.guild.me)
-            if not (permissions.view_channel and permissions.send_messages):
-                await interaction.response.send_message(
-                    f"I cannot post in {channel.mention}. Give my role View Channel and Send Messages there, "
-                    "then run this again.",
-                    ephemeral=True,
-                )
+            refusal = channel_refusal(guild, purpose, channel)
+            if refusal is not None:
+                await interaction.response.send_message(refusal, ephemeral=True)
                 return
-        async with self.bot.database.session() as session:
-            await guilds.set_channel(
-                session,
-                interaction.guild.id,
-                purpose,
-                channel.id if channel else None,
-                discord.utils.utcnow(),
-            )
-        said = (
-            f"The {purpose} channel is now {channel.mention}."
-            if channel
-            else f"The {purpose} channel is unset."
+        said = await service.set_channel(
+            self.bot.app,
+            guild_id=guild.id,
+            actor_id=interaction.user.id,
+            purpose=purpose,
+            channel_id=channel.id if channel else None,
         )
         await interaction.response.send_message(said, ephemeral=True)
-        await record_action(self.bot, interaction.guild.id, interaction.user.id, "setup.channel", said)
 
     @app_commands.command(name="role")
     @app_commands.describe(purpose="What the role means", role="The role; leave empty to unset")
@@ -132,31 +120,33 @@ class SetupCog(
         self, interaction: discord.Interaction, purpose: RoleChoice, role: discord.Role | None = None
     ) -> None:
         """Choose the member role (given after onboarding) or the organizer role."""
-        guild = interaction.guild
-        assert guild is not None
+        guild = _guild(interaction)
         if role is not None and (role.is_default() or role.managed):
             await interaction.response.send_message(
                 f"{role.mention} is managed by Discord or an integration; pick an ordinary role.",
                 ephemeral=True,
             )
             return
-        async with self.bot.database.session() as session:
-            await guilds.set_role(
-                session, guild.id, purpose, role.id if role else None, discord.utils.utcnow()
-            )
-        said = f"The {purpose} role is now {role.mention}." if role else f"The {purpose} role is unset."
+        note = ""
         if role is not None and purpose == "member" and role >= guild.me.top_role:
-            said += f" Note: it is above my highest role, so I cannot give it until my role is moved above {role.mention}."
+            note = f" Note: it is above my highest role, so I cannot give it until my role is moved above {role.mention}."
+        said = await service.set_role(
+            self.bot.app,
+            guild_id=guild.id,
+            actor_id=interaction.user.id,
+            purpose=purpose,
+            role_id=role.id if role else None,
+            note=note,
+        )
         await interaction.response.send_message(said, ephemeral=True)
-        await record_action(self.bot, guild.id, interaction.user.id, "setup.role", said)
 
     @app_commands.command(name="code-of-conduct")
     @organizer_only()
     async def code_of_conduct(self, interaction: discord.Interaction) -> None:
         """Write or edit the code of conduct that new members agree to."""
-        assert interaction.guild_id is not None
-        config = await self.bot.guild_config(interaction.guild_id)
-        await interaction.response.send_modal(CodeOfConductModal(self.bot, config.code_of_conduct))
+        guild = _guild(interaction)
+        config = await service.settings(self.bot.app, guild.id)
+        await interaction.response.send_modal(CodeOfConductModal(guild.id, config.code_of_conduct))
 
     @app_commands.command(name="welcome-post")
     @organizer_only()
@@ -164,57 +154,85 @@ class SetupCog(
         """Post the onboarding Start button in the welcome channel."""
         from cogs.onboarding.views import start_view  # onboarding owns the button
 
-        assert interaction.guild is not None
-        channel = await self.bot.configured_channel(interaction.guild.id, "welcome")
+        guild = _guild(interaction)
+        channel = await self.bot.configured_channel(guild.id, "welcome")
         if channel is None:
             await interaction.response.send_message(
                 "Set the welcome channel first with `/setup channel purpose:welcome`.", ephemeral=True
             )
             return
         embed = discord.Embed(
-            title=f"Welcome to {interaction.guild.name}",
+            title=f"Welcome to {guild.name}",
             description="New here? Press **Start** to set up your profile and disciplines (about 3 minutes). "
             "Only you will see the steps.",
             colour=discord.Colour.blurple(),
         )
-        await channel.send(embed=embed, view=start_view(interaction.guild.id))
-        said = f"Posted the Start button in {channel.mention}."
+        await channel.send(embed=embed, view=start_view(guild.id))
+        said = await service.record_welcome_post(
+            self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, channel_id=channel.id
+        )
         await interaction.response.send_message(said, ephemeral=True)
-        await record_action(self.bot, interaction.guild.id, interaction.user.id, "setup.welcome_post", said)
 
     @app_commands.command(name="check")
     @organizer_only()
     async def check(self, interaction: discord.Interaction) -> None:
         """Find anything in the configuration that would stop the bot from working."""
-        guild = interaction.guild
-        assert guild is not None
-        config = await self.bot.guild_config(guild.id)
-        async with self.bot.database.session() as session:
-            catalog = await disciplines.list_disciplines(session, guild.id)
+        guild = _guild(interaction)
+        inputs = await service.check_inputs(self.bot.app, guild.id)
         findings = diagnose(
             guild,
-            config,
+            inputs.settings,
             members_intent=self.bot.intents.members,
-            managed_role_ids={d.role_id for d in catalog if d.role_id is not None},
+            managed_role_ids=set(inputs.discipline_role_ids),
         )
-        if not findings:
-            embed = discord.Embed(
-                title="All clear",
-                description="I can post where I should and give the roles I should.",
-                colour=discord.Colour.green(),
-            )
-        else:
-            embed = discord.Embed(
-                title=f"{len(findings)} problem{'s' if len(findings) != 1 else ''} found",
-                colour=discord.Colour.orange(),
-            )
-            for finding in findings[:25]:
-                embed.add_field(
-                    name=truncate(finding.problem, 256),
-                    value=truncate(f"Fix: {finding.fix}", 1024),
-                    inline=False,
-                )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await interaction.response.send_message(embed=check_embed(findings), ephemeral=True)
+
+
+def channel_refusal(guild: discord.Guild, purpose: ChannelChoice, channel: discord.TextChannel) -> str | None:
+    """Why this channel cannot serve the purpose, as a fix; None when it can."""
+    permissions = channel.permissions_for(guild.me)
+    if not (permissions.view_channel and permissions.send_messages):
+        return (
+            f"I cannot post in {channel.mention}. Give my role View Channel and Send Messages there, "
+            "then run this again."
+        )
+    if purpose == "announcements" and not channel.is_news():
+        return (
+            f"{channel.mention} is not an announcement channel, so servers that follow it would receive nothing. "
+            "Make it one (Channel settings → Overview → Announcement Channel, in a Community server), or pick "
+            "an announcement channel."
+        )
+    return None
+
+
+def check_embed(findings: list[Finding]) -> discord.Embed:
+    """Problems first (the title counts them), then advice; "All clear" when nothing stops the bot."""
+    problems = [finding for finding in findings if not finding.advice]
+    if not problems:
+        embed = discord.Embed(
+            title="All clear",
+            description="I can post where I should and give the roles I should."
+            + (" A few things are worth a look:" if findings else ""),
+            colour=discord.Colour.green(),
+        )
+    else:
+        embed = discord.Embed(
+            title=f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found",
+            colour=discord.Colour.orange(),
+        )
+    for finding in findings[:25]:
+        embed.add_field(
+            name=truncate(("Worth a look: " if finding.advice else "") + finding.problem, 256),
+            value=truncate(f"Fix: {finding.fix}", 1024),
+            inline=False,
+        )
+    return embed
+
+
+def _guild(interaction: discord.Interaction) -> discord.Guild:
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild
 
 
 def _mention(snowflake: int | None, prefix: str) -> str:

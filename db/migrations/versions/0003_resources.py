@@ -8,7 +8,7 @@ Create Date: 2026-11-24 20:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import db.types
@@ -42,23 +42,67 @@ POSTGRES_FTS = (
 )
 
 
-def _area_rows() -> list[dict]:
-    # The report's data as the project ships it; db.resources.sync_areas keeps later changes in step.
-    from cogs.resources import report
+# The report's action areas as they stood when this revision was written: a frozen copy, so that this
+# revision builds the same table whatever the feature's data says later. Later changes reach the table
+# through the resources feature's start-up sync (cogs/resources/service/catalog.py), never through here.
+# (key, chapter, principle, title); the position is the row's place in this list.
+AREAS: tuple[tuple[str, int, str, str], ...] = (
+    ("5.a", 5, "P1", "Coherent early child development policy"),
+    ("5.b", 5, "P1", "Universal early child development services"),
+    ("5.c", 5, "P1", "Quality compulsory education for all"),
+    ("6.a", 6, "P1", "Affordable housing and basic services"),
+    ("6.b", 6, "P1", "Planning and regulation for healthy, safe behaviour"),
+    ("6.c", 6, "P1", "Rural development"),
+    ("6.d", 6, "P1", "Equity in climate and environmental policy"),
+    ("7.a", 7, "P1", "Full and fair employment as a central policy goal"),
+    ("7.b", 7, "P1", "Secure work paid at a living wage"),
+    ("7.c", 7, "P1", "Healthier working conditions"),
+    ("8.a", 8, "P1", "Universal social protection at a healthy-living income"),
+    ("8.b", 8, "P1", "Cover people usually excluded"),
+    ("9.a", 9, "P1", "Universal health care based on primary health care"),
+    ("9.b", 9, "P1", "Public leadership in fair health financing"),
+    ("9.c", 9, "P1", "Health workforce and brain drain"),
+    ("10.a", 10, "P2", "Highest-level ownership of health equity"),
+    ("10.b", 10, "P2", "Assess all policies for health-equity impact"),
+    ("10.c", 10, "P2", "Health equity as a measure of government performance"),
+    ("10.d", 10, "P2", "Health sector leads on social determinants"),
+    ("11.a", 11, "P2", "More public finance for the social determinants"),
+    ("11.b", 11, "P2", "Progressive taxation"),
+    ("11.c", 11, "P2", "Aid, debt relief and fair international lending"),
+    ("11.d", 11, "P2", "Fair allocation of public resources"),
+    ("12.a", 12, "P2", "Health-equity impact assessment of economic agreements"),
+    ("12.b", 12, "P2", "Public provision of essential goods and services"),
+    ("12.c", 12, "P2", "Control of health-damaging commodities"),
+    ("13.a", 13, "P2", "Enforced gender-equity law"),
+    ("13.b", 13, "P2", "Gender equity unit"),
+    ("13.c", 13, "P2", "Count unpaid work"),
+    ("13.d", 13, "P2", "Sexual and reproductive health and rights"),
+    ("14.a", 14, "P2", "Fair representation in decision-making"),
+    ("14.b", 14, "P2", "Enable civil society to organise and act"),
+    ("14.c", 14, "P2", "Rights-protecting legal and political systems"),
+    ("15.a", 15, "P2", "Health equity as a core global development goal"),
+    ("15.b", 15, "P2", "Multilateral coherence and WHO leadership"),
+    ("16.a", 16, "P3", "Health equity surveillance"),
+    ("16.b", 16, "P3", "Basic data systems and vital registration"),
+    ("16.c", 16, "P3", "Evaluate action"),
+    ("16.d", 16, "P3", "Expand and share the evidence base"),
+    ("16.e", 16, "P3", "Train the workforce"),
+    ("16.f", 16, "P3", "Raise public awareness"),
+    ("16.g", 16, "P3", "WHO capacity and technical support"),
+)
 
-    rows = []
-    for position, area in enumerate(report.all_areas()):
-        chapter = report.chapter(area.chapter_number)
-        rows.append(
-            {
-                "key": area.key,
-                "chapter_number": chapter.number,
-                "principle_id": chapter.principle_ids[0],
-                "title": area.title,
-                "position": position,
-            }
-        )
-    return rows
+
+def _area_rows() -> list[dict[str, object]]:
+    return [
+        {
+            "key": key,
+            "chapter_number": chapter,
+            "principle_id": principle,
+            "title": title,
+            "position": position,
+        }
+        for position, (key, chapter, principle, title) in enumerate(AREAS)
+    ]
 
 
 def upgrade() -> None:

@@ -1,0 +1,171 @@
+"""What the campaign buttons and selects do, and the member commands that share it (join, leave)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import discord
+
+from bot.checks import ensure_organizer
+from bot.core import CoalitionBot
+from bot.errors import NotFound
+from bot.replies import reply, truncate
+from bot.usecases import App
+from cogs.campaigns import render, views
+from cogs.campaigns.messaging import CampaignMessaging
+from cogs.campaigns.service import invitations, rollcalls, signups
+
+log = logging.getLogger(__name__)
+
+
+async def answer_stored(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
+    """Answer an action that is already stored; if Discord refuses the answer, the action still stands.
+
+    Letting the error through would tell the member "something went wrong" about something that worked.
+    """
+    try:
+        await reply(interaction, text, ephemeral=ephemeral)
+    except discord.HTTPException:
+        log.warning(
+            "Stored the action of user %s but could not answer them", interaction.user.id, exc_info=True
+        )
+
+
+class MemberControls:
+    """Mixed into the cog: sign up, withdraw, answer offers and roll calls, opt out of invitations."""
+
+    bot: CoalitionBot
+    app: App
+    messaging: CampaignMessaging
+    _slot_locks: dict[int, asyncio.Lock]
+
+    @contextlib.asynccontextmanager
+    async def _slot_queue(self, slot_id: int) -> AsyncIterator[None]:
+        """Queue this process's sign-ups for one slot (the database decides; this spares SQLite's busy-wait)."""
+        lock = self._slot_locks.setdefault(slot_id, asyncio.Lock())
+        try:
+            async with lock:
+                yield
+        finally:
+            if not lock.locked():
+                self._slot_locks.pop(slot_id, None)
+
+    async def _sign_up(
+        self, interaction: discord.Interaction, guild_id: int, campaign_id: int, slot_id: int
+    ) -> None:
+        with self.messaging.edits.busy(("card", campaign_id)):
+            async with self._slot_queue(slot_id):
+                result = await signups.sign_up(
+                    self.app,
+                    guild_id=guild_id,
+                    campaign_id=campaign_id,
+                    slot_id=slot_id,
+                    user_id=interaction.user.id,
+                )
+            # Stored: the card changes whether or not the answer below reaches the member.
+            if not result.already:
+                self.messaging.refresh_card(campaign_id)
+            await answer_stored(interaction, render.sign_up_text(result))
+
+    async def join_from_button(
+        self, interaction: discord.Interaction, campaign_id: int, slot_id: int
+    ) -> None:
+        guild_id = interaction.guild_id
+        if guild_id is None:
+            # From an invitation DM: the campaign's own server, if the member still belongs to it.
+            home = await signups.campaign_guild(self.app, campaign_id)
+            guild = self.bot.get_guild(home) if home is not None else None
+            if guild is None or guild.get_member(interaction.user.id) is None:
+                raise NotFound("That campaign no longer exists, or you are no longer in its server.")
+            guild_id = guild.id
+        await self._sign_up(interaction, guild_id, campaign_id, slot_id)
+
+    async def leave_from_button(self, interaction: discord.Interaction, campaign_id: int) -> None:
+        assert interaction.guild_id is not None
+        held = await signups.places_held(
+            self.app, guild_id=interaction.guild_id, user_id=interaction.user.id, campaign_id=campaign_id
+        )
+        if len(held) == 1:
+            await self.leave_slot(interaction, campaign_id, held[0].id)
+            return
+        options = [
+            discord.SelectOption(
+                label=truncate(place.slot_name, 100), value=str(place.id), description=place.status
+            )
+            for place in held[:25]
+        ]
+        picker = discord.ui.View(timeout=None)
+        picker.add_item(views.LeavePick(campaign_id, options))
+        await reply(
+            interaction,
+            "You hold several places in this campaign. Which one do you give up?",
+            view=picker,
+            ephemeral=True,
+        )
+
+    async def leave_slot(self, interaction: discord.Interaction, campaign_id: int, slot_id: int) -> None:
+        assert interaction.guild_id is not None
+        left = await signups.leave_slot(
+            self.app,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+            campaign_id=campaign_id,
+            slot_id=slot_id,
+        )
+        self.messaging.refresh_card(campaign_id)
+        await answer_stored(
+            interaction,
+            f"You withdrew from **{left.slot_name}** in **{left.campaign_title}**. Thanks for letting us know.",
+        )
+        await self.messaging.send_offers(left.offers)
+
+    async def answer_offer(self, interaction: discord.Interaction, signup_id: int, accept: bool) -> None:
+        answer = await signups.answer_offer(
+            self.app, user_id=interaction.user.id, signup_id=signup_id, accept=accept
+        )
+        self.messaging.refresh_card(answer.campaign_id)
+        if answer.accepted:
+            text = f"Done: you're confirmed for **{answer.slot_name}** in **{answer.campaign_title}**. See you there!"
+        else:
+            text = "No problem: the place goes to the next person in line."
+        await answer_stored(interaction, text, ephemeral=False)
+        await self.messaging.send_offers(answer.offers)
+
+    async def opt_out(self, interaction: discord.Interaction, guild_id: int) -> None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            raise NotFound("I am no longer in that server.")
+        await invitations.opt_out(self.app, guild_id=guild_id, user_id=interaction.user.id)
+        await reply(
+            interaction,
+            f"You won't get campaign invitations from {guild.name} any more. You can still join campaigns yourself.",
+        )
+
+    async def rollcall_button(self, interaction: discord.Interaction, rollcall_id: int, action: str) -> None:
+        if action == "close":
+            await rollcalls.rollcall_guild(self.app, guild_id=interaction.guild_id, rollcall_id=rollcall_id)
+            await ensure_organizer(interaction)
+            summary = await self.messaging.close_rollcall(rollcall_id)
+            await reply(interaction, summary or "This roll call was already closed.", ephemeral=True)
+            return
+        if interaction.guild_id is None:
+            raise NotFound("That roll call does not exist in this server.")
+        answered = await rollcalls.answer_rollcall(
+            self.app,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+            rollcall_id=rollcall_id,
+            ready=action == "ready",
+        )
+        self.messaging.refresh_rollcall(rollcall_id)
+        if answered.declined:
+            self.messaging.refresh_card(answered.campaign_id)
+            await answer_stored(
+                interaction, "Thanks for telling us. Your place goes to the next person in line."
+            )
+        else:
+            await answer_stored(interaction, "Thanks! You're marked as ready.")
+        await self.messaging.send_offers(answered.offers)

@@ -1,0 +1,51 @@
+"""The files organizers and members take away: the sign-ups as CSV, the dates as a calendar event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.usecases import App
+from cogs.campaigns import rules
+from cogs.campaigns.service.common import find_campaign
+from db import campaigns
+from db.campaigns import stored_id
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFile:
+    """A file about a campaign (id: the campaign's), with how many rows it holds."""
+
+    id: int
+    title: str
+    filename: str
+    data: bytes
+    rows: int = 0
+
+
+async def export_signups(app: App, *, guild_id: int, actor_id: int, campaign: str) -> CampaignFile:
+    """Every sign-up of a campaign as a CSV a spreadsheet opens safely (organizers); audited."""
+    async with app.work() as work:
+        found = await find_campaign(work, guild_id, campaign)
+        campaign_id = stored_id(found)
+        rows = await campaigns.export_rows(work.session, campaign_id)
+        await work.audit(guild_id, actor_id, "campaign.export", f"#{campaign_id} ({len(rows)} rows)")
+        data = rules.build_csv(rows).encode()
+        return CampaignFile(campaign_id, found.title, f"campaign-{campaign_id}-signups.csv", data, len(rows))
+
+
+async def calendar_file(app: App, *, guild_id: int, campaign: str) -> CampaignFile:
+    """The campaign's dates and resources as an iCalendar event."""
+    async with app.work() as work:
+        found = await find_campaign(work, guild_id, campaign)
+        campaign_id = stored_id(found)
+        links = await campaigns.links_for(work.session, campaign_id)
+        text = rules.build_ics(
+            uid=f"campaign-{campaign_id}-{found.guild_id}@coalition-bot",
+            title=found.title,
+            description=found.description,
+            starts_at=found.starts_at,
+            ends_at=found.ends_at,
+            now=work.now,
+            links=[(link.title, link.url) for link in links],
+        )
+        return CampaignFile(campaign_id, found.title, f"campaign-{campaign_id}.ics", text.encode())

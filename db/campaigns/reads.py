@@ -1,0 +1,236 @@
+"""What cards, lists, histories, exports and onboarding read about campaigns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from db.campaigns.models import (
+    ACTIVE,
+    CONFIRMED,
+    OFFERED,
+    OPEN,
+    REMOVED,
+    WAITLISTED,
+    Campaign,
+    CampaignRollCall,
+    CampaignSignup,
+    CampaignSlot,
+    CampaignView,
+    HistoryRow,
+    OpenPlace,
+    RollCallAnswer,
+    SlotNeed,
+    SlotView,
+    stored_id,
+)
+from db.campaigns.signups import member_signups, waitlist_position
+from db.campaigns.slots import links_for
+from db.disciplines import Discipline, MemberDiscipline
+from db.members import MemberProfile
+
+
+async def campaign_view(session: AsyncSession, campaign_id: int) -> CampaignView | None:
+    """Everything the live card shows, read fresh."""
+    campaign = await session.scalar(
+        select(Campaign).where(col(Campaign.id) == campaign_id).execution_options(populate_existing=True)
+    )
+    if campaign is None:
+        return None
+    slots = await session.scalars(
+        select(CampaignSlot)
+        .where(col(CampaignSlot.campaign_id) == campaign_id, col(CampaignSlot.removed_at).is_(None))
+        .order_by(col(CampaignSlot.position), col(CampaignSlot.id))
+        .execution_options(populate_existing=True)
+    )
+    signups = await session.execute(
+        select(col(CampaignSignup.slot_id), col(CampaignSignup.user_id), col(CampaignSignup.status))
+        .where(col(CampaignSignup.campaign_id) == campaign_id, col(CampaignSignup.status).in_(ACTIVE))
+        .order_by(col(CampaignSignup.ticket))
+    )
+    needs = await session.execute(
+        select(col(SlotNeed.slot_id), col(SlotNeed.discipline_id), col(SlotNeed.count))
+        .join(CampaignSlot, col(CampaignSlot.id) == col(SlotNeed.slot_id))
+        .where(col(CampaignSlot.campaign_id) == campaign_id, col(CampaignSlot.removed_at).is_(None))
+    )
+    views = {stored_id(s): SlotView(stored_id(s), s.name, s.capacity, s.taken, [], 0, 0) for s in slots}
+    for slot_id, user_id, status in signups:
+        view = views.get(slot_id)
+        if view is None:
+            continue
+        if status == CONFIRMED:
+            view.confirmed.append(user_id)
+        elif status == OFFERED:
+            view.offered += 1
+        else:
+            view.waitlisted += 1
+    for slot_id, discipline_id, count in needs:
+        if slot_id in views:
+            views[slot_id].needs[discipline_id] = count
+    names: dict[int, str] = {}
+    wanted = {d for v in views.values() for d in v.needs}
+    if wanted:
+        rows = await session.execute(
+            select(col(Discipline.id), col(Discipline.name)).where(col(Discipline.id).in_(wanted))
+        )
+        names = {discipline_id: name for discipline_id, name in rows if discipline_id is not None}
+        for view in views.values():
+            if view.needs and view.confirmed:
+                held = await session.execute(
+                    select(col(MemberDiscipline.user_id), col(MemberDiscipline.discipline_id)).where(
+                        col(MemberDiscipline.guild_id) == campaign.guild_id,
+                        col(MemberDiscipline.user_id).in_(view.confirmed),
+                    )
+                )
+                by_user: dict[int, set[int]] = {}
+                for user_id, discipline_id in held:
+                    by_user.setdefault(user_id, set()).add(discipline_id)
+                view.confirmed_disciplines = list(by_user.values())
+    return CampaignView(campaign, list(views.values()), await links_for(session, campaign_id), names)
+
+
+async def confirmed_members(session: AsyncSession, campaign_id: int) -> list[tuple[int, str]]:
+    """(user id, slot name) of every confirmed member, in sign-up order."""
+    rows = await session.execute(
+        select(col(CampaignSignup.user_id), col(CampaignSlot.name))
+        .join(CampaignSlot, col(CampaignSlot.id) == col(CampaignSignup.slot_id))
+        .where(
+            col(CampaignSignup.campaign_id) == campaign_id,
+            col(CampaignSignup.status) == CONFIRMED,
+            col(CampaignSlot.removed_at).is_(None),
+        )
+        .order_by(col(CampaignSlot.position), col(CampaignSignup.ticket))
+    )
+    return [(user_id, name) for user_id, name in rows]
+
+
+async def member_history(session: AsyncSession, guild_id: int, user_id: int) -> list[HistoryRow]:
+    attendance = await session.execute(
+        select(col(CampaignRollCall.campaign_id), col(RollCallAnswer.answer))
+        .join(CampaignRollCall, col(CampaignRollCall.id) == col(RollCallAnswer.rollcall_id))
+        .where(col(CampaignRollCall.guild_id) == guild_id, col(RollCallAnswer.user_id) == user_id)
+        .order_by(col(RollCallAnswer.id))
+    )
+    answers = {campaign_id: answer for campaign_id, answer in attendance}
+    rows = []
+    for signup, slot, campaign in await member_signups(session, guild_id, user_id, active_only=False):
+        position = await waitlist_position(session, signup) if signup.status == WAITLISTED else None
+        rows.append(
+            HistoryRow(
+                stored_id(campaign),
+                campaign.title,
+                campaign.starts_at,
+                slot.name,
+                signup.status,
+                position,
+                signup.signed_up_at,
+                answers.get(stored_id(campaign)),
+            )
+        )
+    return rows
+
+
+async def export_rows(session: AsyncSession, campaign_id: int) -> list[tuple[Any, ...]]:
+    """One row per sign-up: member, disciplines, organization, slot, status, signed up at, roll-call answer."""
+    signups = (
+        await session.execute(
+            select(CampaignSignup, col(CampaignSlot.name))
+            .join(CampaignSlot, col(CampaignSlot.id) == col(CampaignSignup.slot_id))
+            .where(col(CampaignSignup.campaign_id) == campaign_id)
+            .order_by(col(CampaignSlot.position), col(CampaignSignup.ticket))
+        )
+    ).all()
+    if not signups:
+        return []
+    guild_id = signups[0][0].guild_id
+    user_ids = {s.user_id for s, _ in signups}
+    profiles = {
+        p.user_id: p
+        for p in await session.scalars(
+            select(MemberProfile).where(
+                col(MemberProfile.guild_id) == guild_id, col(MemberProfile.user_id).in_(user_ids)
+            )
+        )
+    }
+    disciplines: dict[int, list[str]] = {}
+    held = await session.execute(
+        select(col(MemberDiscipline.user_id), col(Discipline.name))
+        .join(Discipline, col(Discipline.id) == col(MemberDiscipline.discipline_id))
+        .where(col(MemberDiscipline.guild_id) == guild_id, col(MemberDiscipline.user_id).in_(user_ids))
+        .order_by(col(Discipline.name))
+    )
+    for user_id, name in held:
+        disciplines.setdefault(user_id, []).append(name)
+    answers: dict[int, str] = {}
+    rows = await session.execute(
+        select(col(RollCallAnswer.user_id), col(RollCallAnswer.answer))
+        .join(CampaignRollCall, col(CampaignRollCall.id) == col(RollCallAnswer.rollcall_id))
+        .where(col(CampaignRollCall.campaign_id) == campaign_id)
+        .order_by(col(RollCallAnswer.id))
+    )
+    for user_id, answer in rows:
+        answers[user_id] = answer
+    out = []
+    for signup, slot_name in signups:
+        profile = profiles.get(signup.user_id)
+        member = profile.display_name if profile and profile.display_name else str(signup.user_id)
+        out.append(
+            (
+                member,
+                "; ".join(disciplines.get(signup.user_id, [])),
+                profile.organization if profile else "",
+                slot_name,
+                # "removed" alone could read as the member being removed; it was the slot.
+                "slot removed" if signup.status == REMOVED else signup.status,
+                signup.signed_up_at.isoformat(),
+                answers.get(signup.user_id, ""),
+            )
+        )
+    return out
+
+
+async def open_places_for(
+    session: AsyncSession, guild_id: int, *, discipline_ids: set[int], now: datetime, limit: int = 3
+) -> list[OpenPlace]:
+    """Open places in campaigns still taking sign-ups, slots needing these disciplines first."""
+    rows = (
+        await session.execute(
+            select(Campaign, CampaignSlot)
+            .join(CampaignSlot, col(CampaignSlot.campaign_id) == col(Campaign.id))
+            .where(
+                col(Campaign.guild_id) == guild_id,
+                col(Campaign.status) == OPEN,
+                col(Campaign.signup_deadline) > now,
+                col(CampaignSlot.removed_at).is_(None),
+                col(CampaignSlot.taken) < col(CampaignSlot.capacity),
+            )
+            .order_by(col(Campaign.signup_deadline), col(CampaignSlot.position))
+        )
+    ).all()
+    fitting: set[int] = set()
+    if discipline_ids and rows:
+        fitting = set(
+            await session.scalars(
+                select(col(SlotNeed.slot_id)).where(
+                    col(SlotNeed.slot_id).in_([slot.id for _, slot in rows]),
+                    col(SlotNeed.discipline_id).in_(discipline_ids),
+                )
+            )
+        )
+    places = [
+        OpenPlace(
+            stored_id(campaign),
+            campaign.title,
+            stored_id(slot),
+            slot.name,
+            slot.capacity - slot.taken,
+            campaign.signup_deadline,
+            slot.id in fitting,
+        )
+        for campaign, slot in rows
+    ]
+    places.sort(key=lambda p: not p.fits_disciplines)  # stable: keeps deadline order within each group
+    return places[:limit]

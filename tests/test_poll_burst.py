@@ -1,0 +1,114 @@
+"""Votes in a burst (issue 11): nothing lost, and each vote one short transaction of three statements."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from bot.scheduler import Scheduler
+from bot.usecases import App
+from cogs.polls import service
+from db import polls as store
+from db.engine import Database
+from tests.conftest import TEST_BALLOT_SECRET as SECRET
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+GUILD = 111
+
+
+async def _poll(app: App, *, secret: bool = True) -> service.PollInfo:
+    draft = service.draft_poll(
+        question="Which campaign first?",
+        options="Parks | Transit | Housing",
+        closes_at=NOW + timedelta(days=2),
+        now=NOW,
+        kind="single",
+        max_choices=None,
+        secret=secret,
+        live_results=True,
+        role_id=None,
+        quorum=None,
+        department_mode="off",
+        ballot_secret=SECRET,
+    )
+    created = await service.create_poll(app, guild_id=GUILD, created_by=1, draft=draft, ballot_secret=SECRET)
+    return created.poll
+
+
+async def _vote(app: App, poll_id: int, user_id: int, choice: int) -> service.VoteResult:
+    return await service.vote(
+        app,
+        guild_id=GUILD,
+        poll_id=poll_id,
+        voter=service.voter_of(user_id, ()),
+        choices=[choice],
+        ballot_secret=SECRET,
+    )
+
+
+def _statements(database: Database) -> list[str]:
+    """Every statement the engine sends from now on (transaction control left out)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            seen.append(" ".join(statement.split()))
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    return seen
+
+
+async def test_a_vote_is_one_transaction_of_at_most_three_statements(database):
+    app = App(database, Scheduler(database), now=lambda: NOW)
+    poll = await _poll(app)
+    await _vote(app, poll.id, 41, 0)
+    statements = _statements(database)
+
+    await _vote(app, poll.id, 42, 1)
+    first = list(statements)
+    statements.clear()
+    await _vote(app, poll.id, 42, 2)
+
+    for one_vote in (first, statements):
+        assert len(one_vote) <= 3, one_vote
+        (write,) = [s for s in one_vote if not s.upper().startswith("SELECT")]
+        assert write.upper().startswith("INSERT INTO POLL_BALLOT")
+        assert "ON CONFLICT" in write.upper()
+
+
+async def test_a_thousand_simultaneous_votes_store_a_thousand_ballots(database):
+    app = App(database, Scheduler(database), now=lambda: NOW)
+    poll = await _poll(app)
+
+    results = await asyncio.gather(*(_vote(app, poll.id, 10_000 + n, n % 3) for n in range(1000)))
+
+    assert len(results) == 1000
+    async with database.session() as session:
+        assert await store.ballot_count(session, poll.id) == 1000
+        counts = sorted(await store.ballot_choices(session, poll.id))
+    assert counts.count([0]) == 334
+    assert counts.count([2]) == 333
+
+
+async def test_simultaneous_votes_wait_in_asyncio_not_on_the_sqlite_lock(database):
+    if database.dialect != "sqlite":
+        pytest.skip("SQLite's busy timeout is what the votes must not wait on")
+    impatient = Database(database.url)
+
+    @event.listens_for(impatient.engine.sync_engine, "connect")
+    def _no_waiting(dbapi_connection: Any, _record: Any) -> None:
+        # A vote that had to wait for SQLite's write lock now fails at once with "database is locked".
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+
+    try:
+        app = App(impatient, Scheduler(impatient), now=lambda: NOW)
+        poll = await _poll(app)
+        await asyncio.gather(*(_vote(app, poll.id, 20_000 + n, n % 3) for n in range(300)))
+        async with impatient.session() as session:
+            assert await store.ballot_count(session, poll.id) == 300
+    finally:
+        await impatient.dispose()
