@@ -118,7 +118,7 @@ def test_impossible_or_incomplete_dates_are_refused_with_an_example(typed):
 
 
 def test_the_refusal_names_the_zone_and_what_was_asked():
-    with pytest.raises(TimeError, match=r"as the closing time.*in America/New_York"):
+    with pytest.raises(TimeError, match=r"the closing time “whenever”.*in America/New_York"):
         parse_when("whenever", now=NOW, zone=EASTERN, what="closing time")
 
 
