@@ -32,11 +32,6 @@ async def record(
     return entry
 
 
-async def recent(session: AsyncSession, guild_id: int, limit: int = 20) -> list[AuditEntry]:
-    """The guild's latest actions, newest first."""
-    return await page(session, guild_id, None, offset=0, limit=limit)
-
-
 def _of_kind(guild_id: int, kind: str | None) -> list[ColumnElement[bool]]:
     where = [col(AuditEntry.guild_id) == guild_id]
     if kind:

@@ -87,7 +87,7 @@ async def test_publishing_schedules_the_close_and_audits_the_creation(app, datab
 
     async with database.session() as session:
         job = await jobs.get(session, service.close_key(poll.id))
-        (entry,) = await audit.recent(session, GUILD)
+        (entry,) = await audit.page(session, GUILD, None, offset=0, limit=10)
     assert job is not None
     assert job.due_at == poll.closes_at
     assert entry.action == "poll.create"

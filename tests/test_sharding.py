@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 import pytest
-from sqlalchemy import select
 from simcord.env import Env
+from sqlalchemy import select
 
 from bot.core import ShardedCoalitionBot, build_bot
 from bot.scheduler import Scheduler

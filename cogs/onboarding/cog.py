@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -21,7 +21,9 @@ from cogs.disciplines import roles as role_tools
 from cogs.onboarding import nudges, service, steps, views
 from cogs.onboarding.flow import FlowSteps, find_member
 from cogs.onboarding.service import CatalogEntry
-from db.jobs import ScheduledJob
+
+if TYPE_CHECKING:
+    from db.jobs import ScheduledJob
 
 log = logging.getLogger(__name__)
 
@@ -272,9 +274,7 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
             else:
                 wanted.append(role)
         for entry in disciplines:
-            named = _Named(entry.id, entry.name, entry.role_id)
-            # Any: role_tools takes the catalog row today and a named discipline once its service lands.
-            role, problem = await role_tools.ensure_discipline_role(self.bot, guild, cast(Any, named))
+            role, problem = await role_tools.ensure_discipline_role(self.bot, guild, entry)
             if problem:
                 problems.append(problem)
             if role is not None:
@@ -414,12 +414,3 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
             for p in places
         ]
         return "**Campaigns looking for people**\n" + "\n".join(lines) + "\nSign up with `/campaign join`."
-
-
-class _Named:
-    """A discipline as role making reads (and updates) it."""
-
-    __slots__ = ("id", "name", "role_id")
-
-    def __init__(self, id: int, name: str, role_id: int | None) -> None:
-        self.id, self.name, self.role_id = id, name, role_id
