@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from bot import text
 from bot.errors import NotFound, UserFacingError
 from bot.usecases import App, Work
 from cogs.resources import search as rules
@@ -55,6 +56,7 @@ async def suggest_resource(
     app: App, *, guild_id: int, user_id: int, title: str, url: str, summary: str, kind: str, area: str | None
 ) -> ResourceInfo:
     """Store a member's suggestion, waiting for review."""
+    title, summary = text.RESOURCE_TITLE.clean(title), text.RESOURCE_SUMMARY.clean_optional(summary) or ""
     if area is not None and rules.parse_recommendation(f"area:{area}") is None:
         area = None  # a form id can be forged: an unknown area is dropped, not stored
     async with app.work() as work:
@@ -111,6 +113,7 @@ async def reject_suggestion(
     app: App, *, guild_id: int, actor_id: int, resource_id: int, reason: str
 ) -> ResourceInfo:
     """Reject a pending suggestion with a reason the suggester will read."""
+    reason = text.REJECTION_REASON.clean(reason)
     async with app.work() as work:
         resource = await _found(work, guild_id, resource_id)
         if resource.status != "pending":
@@ -135,6 +138,8 @@ async def edit_resource(
     publisher: str,
 ) -> ResourceInfo:
     """Change a resource's title, address, summary and publisher."""
+    title, summary = text.RESOURCE_TITLE.clean(title), text.RESOURCE_SUMMARY.clean_optional(summary) or ""
+    publisher = text.RESOURCE_PUBLISHER.clean_optional(publisher) or ""
     async with app.work() as work:
         resource = await _found(work, guild_id, resource_id)
         with _refusals():
@@ -175,6 +180,8 @@ async def add_resource(
     discipline: str | None,
 ) -> ResourceInfo:
     """Add an approved resource straight away (organizers)."""
+    title, summary = text.RESOURCE_TITLE.clean(title), text.RESOURCE_SUMMARY.clean_optional(summary) or ""
+    publisher = text.RESOURCE_PUBLISHER.clean_optional(publisher) or ""
     area_keys, principle_ids = _recommendation_links(recommendation)
     async with app.work() as work:
         await ensure_library(work, guild_id)
