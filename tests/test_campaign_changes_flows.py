@@ -22,9 +22,12 @@ def _t(moment: object) -> str:
 async def _jobs(coalition: Coalition, campaign_id: int) -> dict[str, tuple[object, str]]:
     async with coalition.bot.database.session() as session:
         rows = await session.scalars(
-            select(ScheduledJob).where(col(ScheduledJob.key).contains(f":{campaign_id}"))
+            select(ScheduledJob).where(col(ScheduledJob.key).startswith("campaign."))
         )
-        return {job.key: (job.due_at, job.status) for job in rows if job.key.startswith("campaign.")}
+        # A campaign's own jobs are keyed "campaign.<kind>:<campaign id>[:<hours>]".
+        return {
+            job.key: (job.due_at, job.status) for job in rows if job.key.split(":")[1] == str(campaign_id)
+        }
 
 
 async def _reload(coalition: Coalition, campaign_id: int) -> Campaign:
@@ -173,3 +176,49 @@ async def test_cancel_after_confirmation_stops_everything_and_tells_everyone_onc
     assert "already cancelled" in again.response.content
     await coalition.env.advance_time(72 * 3600)
     assert [m for m in _dms(coalition, coalition.member) if m.content.startswith("⏰ Reminder")] == []
+
+
+async def test_export_shows_cancelled_sign_ups(coalition: Coalition) -> None:
+    campaign, _ = await _signed_up_campaign(coalition)
+    ask = await coalition.organizer.slash(
+        coalition.general, "campaign cancel", campaign=str(campaign.id), reason="Postponed to spring."
+    )
+    assert ask.response is not None
+    await coalition.organizer.click(ask.response, label="Yes, cancel it")
+    res = await coalition.organizer.slash(coalition.general, "campaign export", campaign=str(campaign.id))
+    assert res.response is not None
+    lines = (await res.response.attachments[0].read()).decode().splitlines()
+    assert [line.split(",")[4] for line in lines[1:]] == ["cancelled", "cancelled"]
+
+
+async def test_a_longer_offer_window_moves_an_open_offer_and_its_expiry(coalition: Coalition) -> None:
+    campaign, card = await _signed_up_campaign(coalition)
+    assert campaign.id is not None
+    await coalition.member.click(card, label="Withdraw")  # the place is offered to the waitlisted member
+    async with coalition.bot.database.session() as session:
+        offered = await session.scalar(select(CampaignSignup).where(CampaignSignup.status == "offered"))
+    assert offered is not None
+    assert offered.offer_expires_at is not None
+    res = await coalition.organizer.slash(
+        coalition.general, "campaign edit", campaign=str(campaign.id), offer_window_hours=30
+    )
+    assert res.response is not None
+    assert "Updated" in res.response.content, res.response.content
+    expected = offered.offer_expires_at + timedelta(hours=6)
+    async with coalition.bot.database.session() as session:
+        expiry = await session.scalar(
+            select(ScheduledJob).where(ScheduledJob.key == f"campaign.offer_expiry:{offered.id}:1")
+        )
+    assert expiry is not None
+    assert (expiry.due_at, expiry.status) == (expected, "pending")
+    await coalition.env.advance_time(25 * 3600)  # past the old expiry: the offer still stands
+    assert (await _status(coalition, offered.id)) == "offered"
+    await coalition.env.advance_time(6 * 3600)
+    assert (await _status(coalition, offered.id)) == "lapsed"
+
+
+async def _status(coalition: Coalition, signup_id: int | None) -> str:
+    async with coalition.bot.database.session() as session:
+        found = await session.get(CampaignSignup, signup_id)
+    assert found is not None
+    return found.status
