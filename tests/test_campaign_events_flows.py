@@ -188,3 +188,15 @@ async def test_interested_members_who_did_not_sign_up_are_listed_and_invited_onc
     denied = await coalition.member.slash(coalition.general, "campaign interested", campaign=str(campaign.id))
     assert denied.response is not None
     assert coalition.other.mention not in denied.response.content
+
+
+async def test_posting_a_card_again_keeps_one_event_pointing_at_the_new_card(coalition: Coalition) -> None:
+    campaign = await _create(coalition)
+    assert campaign.id is not None
+    await _slot(coalition, campaign, "Amplifier", 2)
+    await _post(coalition, campaign)
+    first = (await _stored(coalition, campaign.id)).event_id
+    again = await _post(coalition, campaign)
+    assert (await _stored(coalition, campaign.id)).event_id == first
+    assert len(coalition.env.backend.get_guild(coalition.guild.id).scheduled_events) == 1
+    assert _event(coalition, first).entity_metadata["location"] == again.jump_url  # type: ignore[attr-defined]

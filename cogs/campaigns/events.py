@@ -52,6 +52,16 @@ class CampaignEvents:
         """Create the campaign's event and remember it; a note for the organizer when that failed."""
         if not guild.me.guild_permissions.manage_events:
             return NO_PERMISSION
+        existing = await self._event(campaign)
+        if existing is not None and existing.status is discord.EventStatus.scheduled:
+            # A card posted again: the one event now points at the new card.
+            try:
+                await existing.edit(location=jump_url, description=_description(campaign, jump_url))
+            except discord.HTTPException:
+                log.warning(
+                    "Could not point the event of campaign %s at its new card", campaign.id, exc_info=True
+                )
+            return None
         try:
             event = await guild.create_scheduled_event(
                 name=truncate(campaign.title, NAME_MAX),
