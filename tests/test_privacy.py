@@ -107,6 +107,10 @@ async def test_member_exports_everything_then_deletes_it_and_nothing_of_theirs_r
     assert ballots == 0  # the named vote is gone, so the poll counts it no more
     assert "0 ballots" in coalition.channels["polls"].last_message.embeds[0].footer.text
     assert await _campaign_totals(coalition) == totals_before
+    card = coalition.channels["campaigns"].last_message.embeds[0]
+    shown = " ".join(field.value for field in card.fields)
+    assert "a former member" in shown
+    assert f"<@{member.id}>" not in shown
     roles = coalition.bot.get_guild(coalition.guild.id).get_member(member.id).roles
     assert [role.name for role in roles if not role.is_default()] == []
     assert done.response is None or "deleted" in asked.response.content

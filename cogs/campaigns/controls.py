@@ -7,8 +7,10 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
+from discord.ext import commands
 
 from bot.checks import ensure_organizer
 from bot.core import CoalitionBot
@@ -82,6 +84,12 @@ class MemberControls:
             if not result.already:
                 self.messaging.refresh_card(campaign_id)
             await answer_stored(interaction, render.sign_up_text(result))
+
+    @commands.Cog.listener()
+    async def on_member_forgotten(self, guild_id: int, deletion: Any) -> None:
+        """A member deleted their data: the cards that named them now say "a former member"."""
+        for campaign_id in deletion.campaigns_touched:
+            self.messaging.refresh_card(campaign_id)
 
     async def join_from_button(
         self, interaction: discord.Interaction, campaign_id: int, slot_id: int

@@ -192,7 +192,7 @@ def mention_chunks(
     chunks: list[tuple[str, list[int]]] = []
     current = prefix
     users: list[int] = []
-    for user_id in user_ids:
+    for user_id in (user_id for user_id in user_ids if user_id > 0):  # never ping a former member's stand-in
         mention = f"<@{user_id}>"
         if len(users) >= per_message or len(current) + len(mention) + 1 > limit:
             chunks.append((current, users))

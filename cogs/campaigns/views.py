@@ -54,7 +54,8 @@ def _names(user_ids: Sequence[int], budget: int) -> str:
     shown: list[str] = []
     used = 0
     for index, user_id in enumerate(user_ids):
-        mention = f"<@{user_id}>"
+        # A member who deleted their data keeps their place in the count, not their name.
+        mention = f"<@{user_id}>" if user_id > 0 else "a former member"
         rest = len(user_ids) - index
         if used + len(mention) + 2 + 16 > budget or index >= rules.NAMES_SHOWN:
             return ", ".join(shown) + f" and {rest} more" if shown else f"{rest} people"

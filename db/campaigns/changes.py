@@ -18,7 +18,11 @@ async def active_members(session: AsyncSession, campaign_id: int) -> list[int]:
     """Members holding, offered or waiting for a place in the campaign, each once, in sign-up order."""
     rows = await session.execute(
         select(col(CampaignSignup.user_id))
-        .where(col(CampaignSignup.campaign_id) == campaign_id, col(CampaignSignup.status).in_(ACTIVE))
+        .where(
+            col(CampaignSignup.campaign_id) == campaign_id,
+            col(CampaignSignup.status).in_(ACTIVE),
+            col(CampaignSignup.user_id) > 0,  # a member who deleted their data can no longer be reached
+        )
         .order_by(col(CampaignSignup.signed_up_at), col(CampaignSignup.id))
     )
     return list(dict.fromkeys(user_id for (user_id,) in rows))

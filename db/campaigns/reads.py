@@ -101,6 +101,7 @@ async def confirmed_members(session: AsyncSession, campaign_id: int) -> list[tup
             col(CampaignSignup.campaign_id) == campaign_id,
             col(CampaignSignup.status) == CONFIRMED,
             col(CampaignSlot.removed_at).is_(None),
+            col(CampaignSignup.user_id) > 0,  # a member who deleted their data can no longer be reached
         )
         .order_by(col(CampaignSlot.position), col(CampaignSignup.ticket))
     )

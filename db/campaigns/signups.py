@@ -196,7 +196,12 @@ async def withdraw_everywhere(
 async def _next_in_line(session: AsyncSession, slot_id: int) -> CampaignSignup | None:
     return await session.scalar(
         select(CampaignSignup)
-        .where(col(CampaignSignup.slot_id) == slot_id, col(CampaignSignup.status) == WAITLISTED)
+        .where(
+            col(CampaignSignup.slot_id) == slot_id,
+            col(CampaignSignup.status) == WAITLISTED,
+            col(CampaignSignup.user_id)
+            > 0,  # a former member's waitlist spot is history, not a person to ask
+        )
         .order_by(col(CampaignSignup.ticket))
         .limit(1)
         .execution_options(populate_existing=True)

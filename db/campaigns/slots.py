@@ -217,7 +217,11 @@ async def remove_slot(session: AsyncSession, slot: CampaignSlot, now: datetime) 
     affected = list(
         await session.scalars(
             select(col(CampaignSignup.user_id))
-            .where(col(CampaignSignup.slot_id) == slot.id, col(CampaignSignup.status).in_(ACTIVE))
+            .where(
+                col(CampaignSignup.slot_id) == slot.id,
+                col(CampaignSignup.status).in_(ACTIVE),
+                col(CampaignSignup.user_id) > 0,  # only members who can still be told
+            )
             .order_by(col(CampaignSignup.ticket))
         )
     )
