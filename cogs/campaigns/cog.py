@@ -22,6 +22,7 @@ from bot.timeparse import parse_when, parse_zone
 from cogs.campaigns import render, rules, views
 from cogs.campaigns.controls import MemberControls
 from cogs.campaigns.messaging import CampaignMessaging
+from cogs.campaigns.reach_commands import REACH_ITEMS, ReachCommands
 from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ LOOKS_BACK = ("close", "export", "rollcall", "post", "calendar", "add", "edit", 
 @app_commands.guild_only()
 class CampaignsCog(
     MemberControls,
+    ReachCommands,
     commands.GroupCog,
     name=views.COG_NAME,
     group_name="campaign",
@@ -49,12 +51,12 @@ class CampaignsCog(
         self._slot_queues = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS)
+        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *REACH_ITEMS)
         self.messaging.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
         self.messaging.cancel_all()
-        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS)
+        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *REACH_ITEMS)
 
     # --------------------------------------------------------------------------- autocomplete
 
@@ -302,10 +304,11 @@ class CampaignsCog(
         export = await exports.export_signups(
             self.app, guild_id=interaction.guild_id, actor_id=interaction.user.id, campaign=campaign
         )
+        posts_file = discord.File(io.BytesIO(export.posts_csv), filename=f"campaign-{export.id}-posts.csv")
         await reply(
             interaction,
-            f"{export.rows} sign-ups for **{export.title}**.",
-            file=discord.File(io.BytesIO(export.data), filename=export.filename),
+            f"{export.rows} sign-ups and {export.posts} reported posts for **{export.title}**.",
+            files=[discord.File(io.BytesIO(export.data), filename=export.filename), posts_file],
             ephemeral=True,
         )
 
