@@ -206,3 +206,30 @@ async def test_roll_call_summary_counts_the_reported_posts(coalition: Coalition)
     thread_message = coalition.channels["campaigns"].threads[-1].last_message  # type: ignore[attr-defined]
     closed = await coalition.organizer.click(thread_message, label="Close roll call")
     assert "Posts reported so far:** 1" in closed.response.content
+
+
+async def test_member_data_export_holds_their_posts_and_forgetting_keeps_only_the_count(
+    coalition: Coalition,
+) -> None:
+    from db import privacy
+
+    campaign = await _campaign(coalition, {"Author": 2})
+    await coalition.member.click(_card(coalition), label="Sign up: Author")
+    await _report(
+        coalition, coalition.member, campaign, "https://www.linkedin.com/posts/marcus-1", note="Mine"
+    )
+    async with coalition.bot.database.session() as session:
+        exported = await privacy.export_member(session, coalition.guild.id, coalition.member.id)
+    (post,) = exported["campaign_posts_reported"]
+    assert (post["link"], post["platform"], post["note"]) == (
+        "https://www.linkedin.com/posts/marcus-1",
+        "linkedin",
+        "Mine",
+    )
+    async with coalition.bot.database.session() as session:
+        await privacy.forget_member(session, coalition.guild.id, coalition.member.id)
+    (kept,) = await _stored(coalition)
+    assert kept.user_id < 0
+    assert (kept.url, kept.note, kept.platform) == ("", "", "linkedin")
+    res = await coalition.organizer.slash(coalition.general, "campaign reach", campaign=str(campaign.id))
+    assert "**1** post(s)" in (res.response.embeds[0].description or "")

@@ -21,6 +21,7 @@ from bot.replies import defer, reply, truncate
 from bot.timeparse import parse_when, parse_zone
 from cogs.campaigns import render, rules, views
 from cogs.campaigns.controls import MemberControls
+from cogs.campaigns.kit_commands import KitCommands
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.reach_commands import REACH_ITEMS, ReachCommands
 from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
@@ -37,6 +38,7 @@ LOOKS_BACK = ("close", "export", "rollcall", "post", "calendar", "add", "edit", 
 class CampaignsCog(
     MemberControls,
     ReachCommands,
+    KitCommands,
     commands.GroupCog,
     name=views.COG_NAME,
     group_name="campaign",
