@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import timedelta
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -24,7 +25,8 @@ from cogs.campaigns.controls import MemberControls
 from cogs.campaigns.kit_commands import KitCommands
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.reach_commands import REACH_ITEMS, ReachCommands
-from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
+from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups, templates
+from cogs.campaigns.template_commands import TemplateCommands, render_series, template_choices
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class CampaignsCog(
     MemberControls,
     ReachCommands,
     KitCommands,
+    TemplateCommands,
     commands.GroupCog,
     name=views.COG_NAME,
     group_name="campaign",
@@ -100,7 +103,11 @@ class CampaignsCog(
         toolkit_url="A toolkit for participants (https://...)",
         talking_points_url="Talking points for participants (https://...)",
         offer_window_hours="Hours a waitlisted member has to accept a freed place (default 24)",
+        template="Start from a saved template: its slots, capacities, needs and kit",
+        repeat="Repeat the campaign weekly or monthly, each occurrence a campaign of its own",
+        occurrences="How many campaigns in the series (2 to 12, default 4)",
     )
+    @app_commands.autocomplete(template=template_choices)
     @organizer_only()
     async def create(
         self,
@@ -114,13 +121,16 @@ class CampaignsCog(
         toolkit_url: str | None = None,
         talking_points_url: str | None = None,
         offer_window_hours: int = rules.DEFAULT_OFFER_HOURS,
+        template: str | None = None,
+        repeat: Literal["weekly", "monthly"] | None = None,
+        occurrences: app_commands.Range[int, 2, 12] | None = None,
     ) -> None:
         """Create a campaign (organizers)."""
         assert interaction.guild_id is not None
         # Campaign times are typed in the organizer's zone; everyone then sees Discord timestamps.
         zone = parse_zone(timezone)
         now = discord.utils.utcnow()
-        campaign = await lifecycle.create_campaign(
+        created = await templates.create_campaigns(
             self.app,
             guild_id=interaction.guild_id,
             actor_id=interaction.user.id,
@@ -129,10 +139,17 @@ class CampaignsCog(
             starts_at=parse_when(start, now=now, zone=zone, what="start"),
             ends_at=parse_when(end, now=now, zone=zone, what="end"),
             signup_deadline=parse_when(signup_deadline, now=now, zone=zone, what="sign-up deadline"),
-            timezone=zone.key,
+            zone=zone,
             links={"toolkit": toolkit_url, "talking_points": talking_points_url},
             offer_window_hours=offer_window_hours,
+            template=template,
+            repeat=repeat,
+            occurrences=occurrences,
         )
+        campaign = created[0]
+        if len(created) > 1:
+            await reply(interaction, render_series(created), ephemeral=True)
+            return
         await reply(
             interaction,
             f"Created **{campaign.title}** (campaign #{campaign.id}), starting "

@@ -19,7 +19,7 @@ from cogs.campaigns.service import kit as kit_service
 from cogs.campaigns.service import lifecycle
 
 
-async def _campaigns(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+async def campaign_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     cog = interaction.client.get_cog("Campaigns") if isinstance(interaction.client, commands.Bot) else None
     if interaction.guild_id is None or not isinstance(cog, KitCommands):
         return []
@@ -63,7 +63,7 @@ class KitCommands(commands.Cog):
 
     @app_commands.command(name="kit")
     @app_commands.describe(campaign="The campaign whose media kit to show")
-    @app_commands.autocomplete(campaign=_campaigns)
+    @app_commands.autocomplete(campaign=campaign_choices)
     async def kit(self, interaction: discord.Interaction, campaign: str) -> None:
         """Show a campaign's media kit: resources, talking points, key messages, hashtags."""
         assert interaction.guild_id is not None
@@ -72,7 +72,7 @@ class KitCommands(commands.Cog):
 
     @kit_edit.command(name="add")
     @app_commands.describe(campaign="The campaign", resource="An approved resource of the library")
-    @app_commands.autocomplete(campaign=_campaigns, resource=_resources)
+    @app_commands.autocomplete(campaign=campaign_choices, resource=_resources)
     @organizer_only()
     async def kit_add(self, interaction: discord.Interaction, campaign: str, resource: str) -> None:
         """Add a resource of the library to a campaign's media kit (organizers)."""
@@ -88,7 +88,7 @@ class KitCommands(commands.Cog):
 
     @kit_edit.command(name="remove")
     @app_commands.describe(campaign="The campaign", entry="The resource or link to take out")
-    @app_commands.autocomplete(campaign=_campaigns, entry=_entries)
+    @app_commands.autocomplete(campaign=campaign_choices, entry=_entries)
     @organizer_only()
     async def kit_remove(self, interaction: discord.Interaction, campaign: str, entry: str) -> None:
         """Take a resource or link out of a campaign's media kit (organizers)."""
@@ -104,7 +104,7 @@ class KitCommands(commands.Cog):
 
     @kit_edit.command(name="words")
     @app_commands.describe(campaign="The campaign")
-    @app_commands.autocomplete(campaign=_campaigns)
+    @app_commands.autocomplete(campaign=campaign_choices)
     @organizer_only()
     async def kit_words(self, interaction: discord.Interaction, campaign: str) -> None:
         """Write a campaign's talking points, key messages and hashtags in a form (organizers)."""

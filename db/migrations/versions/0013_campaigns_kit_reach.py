@@ -1,6 +1,6 @@
 """campaigns kit and reach: each campaign's media kit (library resources, links, talking points, hashtags,
-key messages; the old toolkit and talking-points links are copied in), and the posts members report
-having published for a campaign, once per link
+key messages; the old toolkit and talking-points links are copied in), the posts members report
+having published for a campaign (once per link), and saved campaign templates
 
 Revision ID: 0013_campaigns_kit_reach
 Revises: 0010_disciplines_panels
@@ -23,6 +23,18 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     _create_kit()
+    op.create_table(
+        "campaign_template",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("guild_id", sa.BigInteger(), nullable=False),
+        sa.Column("name", AutoString(length=80), nullable=False),
+        sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("created_at", db.types.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("guild_id", "name", name="uq_campaign_template_name"),
+    )
+    with op.batch_alter_table("campaign_template", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaign_template_guild_id"), ["guild_id"], unique=False)
     op.create_table(
         "campaign_post",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,3 +101,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_campaign_kit_item_campaign_id"))
     op.drop_table("campaign_kit_item")
     op.drop_table("campaign_kit")
+    with op.batch_alter_table("campaign_template", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_template_guild_id"))
+    op.drop_table("campaign_template")
