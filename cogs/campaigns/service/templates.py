@@ -176,7 +176,8 @@ async def create_campaigns(
             app,
             guild_id=guild_id,
             actor_id=actor_id,
-            title=truncate(title.strip(), rules.TITLE_MAX - len(suffix)) + suffix,
+            # A series' titles carry their dates; a single campaign's title is checked as typed.
+            title=truncate(title.strip(), rules.TITLE_MAX - len(suffix)) + suffix if repeat else title,
             description=description,
             starts_at=when.starts_at,
             ends_at=when.ends_at,
