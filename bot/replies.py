@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
+
+log = logging.getLogger(__name__)
 
 
 async def reply(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
@@ -18,9 +21,19 @@ async def reply(interaction: discord.Interaction, content: str | None = None, **
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool = True, thinking: bool = True) -> None:
-    """Defer once, before slow work, so the 3-second window never closes on the member."""
-    if not interaction.response.is_done():
+    """Defer once, before slow work, so the 3-second window never closes on the member.
+
+    A refused or expired acknowledgement does not stop the work: what the member asked for still happens,
+    and the answer after it is tried again (and, where it is about stored work, never called a failure).
+    """
+    if interaction.response.is_done():
+        return
+    try:
         await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
+    except discord.HTTPException:
+        log.warning(
+            "Could not acknowledge interaction %s; doing the work anyway", interaction.id, exc_info=True
+        )
 
 
 def truncate(text: str, limit: int) -> str:

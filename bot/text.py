@@ -11,6 +11,14 @@ same answer as the Discord client's own length check. Cleaning:
 - composes the text (NFC) and caps stacked combining marks, so "zalgo" text cannot bury a card.
 
 Text with no visible character left is blank: refused where the field is required, None where optional.
+
+A use case cleans what it was given before it stores anything (the refusal is a UserFacingError, so the
+member sees it as typed here):
+
+    question = text.POLL_QUESTION.clean(question)      # "**Poll question** cannot be blank: ..."
+    options = text.clean_options(options)               # "Yes" and "YES" (or with a zero-width space): one
+    pronouns = text.PRONOUNS.clean_optional(pronouns)   # None when left blank
+    name = text.channel_safe(f"Roll call: {title}")     # no masked link, no mention, at most 100
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import discord
 from bot.checks import ensure_organizer
 from bot.core import CoalitionBot
 from bot.errors import NotFound
-from bot.replies import reply, truncate
+from bot.replies import defer, reply, truncate
 from bot.usecases import App
 from cogs.campaigns import render, views
 from cogs.campaigns.messaging import CampaignMessaging
@@ -67,6 +67,8 @@ class MemberControls:
     async def _sign_up(
         self, interaction: discord.Interaction, guild_id: int, campaign_id: int, slot_id: int
     ) -> None:
+        # Answer first: in a rush every member waits on the slot's queue, and Discord gives three seconds.
+        await defer(interaction)
         with self.messaging.edits.busy(("card", campaign_id)):
             async with self._slot_queue(slot_id):
                 result = await signups.sign_up(
@@ -119,6 +121,7 @@ class MemberControls:
 
     async def leave_slot(self, interaction: discord.Interaction, campaign_id: int, slot_id: int) -> None:
         assert interaction.guild_id is not None
+        await defer(interaction)
         left = await signups.leave_slot(
             self.app,
             guild_id=interaction.guild_id,
@@ -134,6 +137,7 @@ class MemberControls:
         await self.messaging.send_offers(left.offers)
 
     async def answer_offer(self, interaction: discord.Interaction, signup_id: int, accept: bool) -> None:
+        await defer(interaction, ephemeral=False)
         answer = await signups.answer_offer(
             self.app, user_id=interaction.user.id, signup_id=signup_id, accept=accept
         )
@@ -164,6 +168,7 @@ class MemberControls:
             return
         if interaction.guild_id is None:
             raise NotFound("That roll call does not exist in this server.")
+        await defer(interaction)
         answered = await rollcalls.answer_rollcall(
             self.app,
             guild_id=interaction.guild_id,

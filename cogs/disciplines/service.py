@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from discord.utils import escape_markdown, escape_mentions  # text helpers only; no Discord call here
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserFacingError
+from bot.text import DISCIPLINE_NAME
 from bot.usecases import App, Work
 from db import disciplines as catalog
 from db.disciplines import DISCIPLINE_NAME_MAX, Discipline, slugify
@@ -103,9 +103,9 @@ def _entry(row: Discipline) -> DisciplineEntry:
 
 
 def clean_name(name: str) -> str:
-    """A discipline name with its whitespace folded; refuses names with no letters or digits, or too long."""
-    clean = " ".join(name.split())
-    if not slugify(clean) or len(clean) > DISCIPLINE_NAME_MAX:
+    """A typed discipline name cleaned (bot/text.py); refuses blank, too long, or without letters or digits."""
+    clean = DISCIPLINE_NAME.clean(name)
+    if not slugify(clean):
         raise UserFacingError(
             f"A discipline name needs letters or digits and at most {DISCIPLINE_NAME_MAX} characters."
         )
@@ -129,8 +129,8 @@ async def _find(work: Work, guild_id: int, name: str) -> Discipline:
     return found
 
 
-async def _get(session: AsyncSession, guild_id: int, discipline_id: int) -> Discipline:
-    found = await catalog.get_discipline(session, guild_id, discipline_id)
+async def _get(work: Work, guild_id: int, discipline_id: int) -> Discipline:
+    found = await catalog.get_discipline(work.session, guild_id, discipline_id)
     if found is None:
         raise NotFound("That discipline no longer exists; `/discipline list` shows the current ones.")
     return found
@@ -235,6 +235,38 @@ async def follow_role_changes(
             await catalog.remove_member_discipline(work.session, guild_id, user_id, row.id or 0)
 
 
+async def catch_up_roles(
+    app: App,
+    *,
+    guild_id: int,
+    present: frozenset[int],
+    role_holders: dict[int, frozenset[int]],
+    absence_means_removed: frozenset[int],
+) -> Retag:
+    """Roles given or taken by hand while the bot was offline: tag and untag present members to match.
+
+    `role_holders` maps each role to the members who hold it now. A member tagged but without the role is
+    untagged only for roles in `absence_means_removed` (roles the bot can give): when the bot could not give
+    a role, its absence says nothing about the member's choice.
+    """
+    added: list[DisciplineEntry] = []
+    removed: list[DisciplineEntry] = []
+    async with app.work() as work:
+        for row in await catalog.list_disciplines(work.session, guild_id):
+            if row.role_id is None or row.role_id not in role_holders or row.id is None:
+                continue
+            holding = role_holders[row.role_id]
+            tagged = set(await catalog.holders(work.session, guild_id, row.id)) & present
+            for user_id in sorted(holding - tagged):
+                await catalog.add_member_discipline(work.session, guild_id, user_id, row.id, work.now)
+                added.append(_entry(row))
+            if row.role_id in absence_means_removed:
+                for user_id in sorted(tagged - holding):
+                    await catalog.remove_member_discipline(work.session, guild_id, user_id, row.id)
+                    removed.append(_entry(row))
+        return Retag(added=tuple(added), removed=tuple(removed), catalog=())
+
+
 # ----------------------------------------------------------------------------- the directory
 
 
@@ -243,7 +275,7 @@ async def directory_page(
 ) -> DirectoryPage:
     """One page of the members of a discipline who chose to be listed (current members only)."""
     async with app.work() as work:
-        discipline = _entry(await _get(work.session, guild_id, discipline_id))
+        discipline = _entry(await _get(work, guild_id, discipline_id))
         total = await catalog.directory_count(work.session, guild_id, discipline_id)
         count = max(1, -(-total // page_size))
         number = max(0, min(number, count - 1))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
+from bot import text
 from cogs.resources.report import CHAPTERS
 from db.members import (
     JOB_TITLE_MAX,
@@ -184,7 +185,8 @@ def validate_fields(
     clean: dict[str, str | None] = {}
     problems: list[str] = []
     for field in fields:
-        value = " ".join((values.get(field.key) or "").split())
+        # The same cleaning as every other typed text: invisible and direction-changing characters go.
+        value = text.clean_text(values.get(field.key) or "")
         if not value:
             if field.required:
                 problems.append(f"**{field.label}** is required: please fill it in.")
