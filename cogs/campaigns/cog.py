@@ -21,7 +21,10 @@ from bot.errors import NotFound
 from bot.replies import defer, reply, truncate
 from bot.timeparse import parse_when, parse_zone
 from cogs.campaigns import render, rules, views
+from cogs.campaigns.changes_commands import CHANGE_ITEMS, CampaignChanges
 from cogs.campaigns.controls import MemberControls
+from cogs.campaigns.events import CampaignEvents
+from cogs.campaigns.interest import INTEREST_ITEMS, CampaignInterest
 from cogs.campaigns.kit_commands import KitCommands
 from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.reach_commands import REACH_ITEMS, ReachCommands
@@ -38,6 +41,8 @@ LOOKS_BACK = ("close", "export", "rollcall", "post", "calendar", "add", "edit", 
 
 @app_commands.guild_only()
 class CampaignsCog(
+    CampaignChanges,
+    CampaignInterest,
     MemberControls,
     ReachCommands,
     KitCommands,
@@ -53,15 +58,17 @@ class CampaignsCog(
         self.bot = bot
         self.app = bot.app
         self.messaging = CampaignMessaging(bot)
+        self.events = CampaignEvents(bot)
         self._slot_queues = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *REACH_ITEMS)
+        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS, *REACH_ITEMS)
         self.messaging.register_jobs(self.bot.scheduler)
+        self.events.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
         self.messaging.cancel_all()
-        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *REACH_ITEMS)
+        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS, *REACH_ITEMS)
 
     # --------------------------------------------------------------------------- autocomplete
 
@@ -290,9 +297,10 @@ class CampaignsCog(
             channel_id=message.channel.id,
             message_id=message.id,
         )
+        notes = await self.campaign_posted(interaction, card.campaign, message)
         await reply(
             interaction,
-            f"Posted the sign-up card for **{card.campaign.title}**: {message.jump_url}",
+            f"Posted the sign-up card for **{card.campaign.title}**: {message.jump_url}" + notes,
             ephemeral=True,
         )
 

@@ -114,7 +114,10 @@ class CampaignMessaging:
             return
         now = discord.utils.utcnow()
         try:
-            await message.edit(embed=views.card_embed(card, now=now), view=views.card_controls(card, now=now))
+            embed = views.card_embed(card, now=now)
+            if card.campaign.cancel_reason is not None:
+                embed = render.mark_cancelled(embed, card.campaign.cancel_reason)
+            await message.edit(embed=embed, view=views.card_controls(card, now=now))
         except discord.NotFound:
             log.info("The card of campaign %s was deleted; it will not be updated", campaign_id)
         except discord.HTTPException as error:

@@ -7,6 +7,8 @@ from datetime import datetime
 import discord
 
 from bot.replies import truncate
+from cogs.campaigns.service.changes import CampaignCancelled, CampaignEdited
+from cogs.campaigns.service.interest import Interested
 from cogs.campaigns.service.invitations import Candidate
 from cogs.campaigns.service.lifecycle import OpenCampaigns
 from cogs.campaigns.service.reminders import Recipient, ReminderDue
@@ -26,6 +28,7 @@ HISTORY_LABELS = {
     "offer_declined": "declined the offer",
     "left": "left the server",
     "removed": "slot removed by the organizers",
+    "cancelled": "❌ campaign cancelled",
 }
 ACTIVE = ("confirmed", "waitlisted", "offered")
 
@@ -172,3 +175,94 @@ def history_embed(history: list[HistoryRow]) -> discord.Embed:
     if past:
         embed.add_field(name="History", value=truncate("\n".join(past), 1024), inline=False)
     return embed
+
+
+# ------------------------------------------------------------------------------ edit and cancel
+
+TIME_FIELDS = (("starts_at", "Start"), ("ends_at", "End"), ("signup_deadline", "Sign-up deadline"))
+
+
+def edit_notice(edited: CampaignEdited) -> str:
+    """The one DM a member gets when organizers change a campaign they signed up for."""
+    old, new = edited.before, edited.after
+    lines = [f"The organizers changed **{truncate(new.title, 100)}**:"]
+    if old.title != new.title:
+        lines.append(f"• Title: was **{truncate(old.title, 100)}**")
+    for name, label in TIME_FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            lines.append(f"• {label}: {_at(after)} (was {_at(before)})")
+    if old.description != new.description:
+        lines.append("• The description changed: see the sign-up card.")
+    if old.offer_window_hours != new.offer_window_hours:
+        lines.append(
+            f"• A freed place offered to the waitlist now waits {new.offer_window_hours} hours for an answer."
+        )
+    lines.append("Your place is unchanged; use `/campaign leave` if the new plan does not suit you.")
+    return truncate("\n".join(lines), 2000)
+
+
+def edit_report(edited: CampaignEdited) -> str:
+    told = len(edited.members)
+    return (
+        f"Updated **{edited.after.title}**; the card is redrawn"
+        + (", reminders and the deadline follow the new times" if edited.times_changed else "")
+        + f". {told} member(s) will be told by DM."
+    )
+
+
+def cancel_notice(cancelled: CampaignCancelled) -> str:
+    return truncate(
+        f"**{cancelled.campaign.title}** ({_at(cancelled.campaign.starts_at)}) was cancelled by the organizers. "
+        f"Reason: {cancelled.reason}\nYour sign-up is kept in your history as cancelled; nothing more to do.",
+        2000,
+    )
+
+
+def mark_cancelled(embed: discord.Embed, reason: str) -> discord.Embed:
+    """Turn a card's embed into the card of a cancelled campaign."""
+    embed.title = truncate("❌ Cancelled: " + (embed.title or "").removeprefix("🔒 "), 256)
+    text = (embed.description or "").replace("\n\nSign-ups are closed.", "")
+    embed.description = truncate(f"{text}\n\n**This campaign was cancelled.** Reason: {reason}", 4000)
+    embed.colour = discord.Colour.red()
+    return embed
+
+
+def announcement(campaign: CampaignInfo, jump_url: str) -> str:
+    """The short public call for allied servers: what, when, where to sign up; no mention of anyone."""
+    return truncate(
+        f"📣 **{discord.utils.escape_mentions(campaign.title)}**, "
+        f"{_at(campaign.starts_at)} to {_at(campaign.ends_at)}.\n"
+        f"{discord.utils.escape_mentions(truncate(campaign.description, 600))}\nSign up: {jump_url}",
+        2000,
+    )
+
+
+def interested_report(found: Interested, listed: int) -> str:
+    """Who is interested in the event without signing up, and who of them was invited already."""
+    title = truncate(found.campaign.title, 100)
+    if not found.not_invited and not found.invited:
+        return f"Everyone interested in the event of **{title}** has signed up (or nobody marked it yet)."
+    lines = [f"Interested in the event of **{title}** without signing up:"]
+    if found.not_invited:
+        shown = " ".join(f"<@{u}>" for u in found.not_invited[:listed])
+        more = f" and {len(found.not_invited) - listed} more" if len(found.not_invited) > listed else ""
+        lines.append(f"Not invited yet ({len(found.not_invited)}): {shown}{more}")
+    if found.invited:
+        lines.append(f"Invited already: {len(found.invited)}")
+    return truncate("\n".join(lines), 2000)
+
+
+def interest_invitation(guild_name: str, campaign: CampaignInfo) -> str:
+    """The DM to a member interested in the campaign's event."""
+    link = (
+        f" Sign up on the card: https://discord.com/channels/{campaign.guild_id}/{campaign.card_channel_id}/"
+        f"{campaign.card_message_id}"
+        if campaign.card_message_id is not None
+        else " Sign up with `/campaign join`."
+    )
+    return truncate(
+        f"You marked **{campaign.title}** ({_at(campaign.starts_at)}) as interesting in {guild_name}'s "
+        f"Events. The organizers would love to have you.{link}",
+        2000,
+    )

@@ -59,6 +59,10 @@ class Campaign(SQLModel, table=True):
     created_by: int = Field(sa_type=Snowflake)
     created_at: datetime = Field(sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when organizers cancel the campaign (status "cancelled"); shown on the card.
+    cancel_reason: str | None = Field(default=None, sa_type=Text)
+    # The guild scheduled event that shows the campaign in Discord's Events (None without Manage Events).
+    event_id: int | None = Field(default=None, sa_type=Snowflake)
 
 
 class CampaignLink(SQLModel, table=True):

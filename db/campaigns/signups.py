@@ -51,6 +51,8 @@ async def _open_campaign(
     campaign = await get_campaign(session, guild_id, campaign_id)
     if campaign is None:
         raise CampaignRefused("That campaign does not exist in this server (it may have been deleted).")
+    if campaign.status == "cancelled":
+        raise CampaignRefused(f"{campaign.title} was cancelled.")
     if campaign.status != OPEN:
         raise CampaignRefused(f"Sign-ups for {campaign.title} are closed.")
     if now >= campaign.signup_deadline:

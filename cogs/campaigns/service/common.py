@@ -19,6 +19,7 @@ DEADLINE_JOB = "campaign.deadline"
 NUDGE_JOB = "campaign.rollcall_nudge"
 ROLLCALL_CLOSE_JOB = "campaign.rollcall_close"
 OFFER_NOTICE_JOB = "campaign.offer_notice"
+EVENT_END_JOB = "campaign.event_end"
 # Pauses before trying again a DM that Discord failed to deliver (a 5xx or a rate limit, not closed DMs).
 NOTICE_RETRY = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 

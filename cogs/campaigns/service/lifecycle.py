@@ -11,6 +11,7 @@ from bot.usecases import App, Work
 from cogs.campaigns import rules
 from cogs.campaigns.service.common import (
     DEADLINE_JOB,
+    EVENT_END_JOB,
     REMINDER_JOB,
     find_campaign,
     find_slot,
@@ -309,3 +310,27 @@ async def close_campaign(app: App, *, guild_id: int, actor_id: int, campaign: st
             raise UserFacingError(f"**{found.title}** is already closed.")
         await work.audit(guild_id, actor_id, "campaign.close", f"#{found.id} {found.title}")
         return campaign_info(found)
+
+
+async def event_created(app: App, *, campaign_id: int, event_id: int) -> None:
+    """Remember the campaign's scheduled event, and complete it when the campaign ends."""
+    async with app.work() as work:
+        campaign = await work.session.get(campaigns.Campaign, campaign_id)
+        if campaign is None:
+            return
+        campaign.event_id = event_id
+        work.session.add(campaign)
+        await work.schedule(
+            EVENT_END_JOB,
+            f"{EVENT_END_JOB}:{campaign_id}",
+            campaign.ends_at,
+            payload={"campaign_id": campaign_id},
+            guild_id=campaign.guild_id,
+        )
+
+
+async def campaign_by_id(app: App, campaign_id: int) -> CampaignInfo | None:
+    """A campaign by its id, for a job that acts on it."""
+    async with app.work() as work:
+        campaign = await work.session.get(campaigns.Campaign, campaign_id)
+        return campaign_info(campaign) if campaign is not None else None

@@ -37,6 +37,9 @@ class CampaignInfo:
     card_channel_id: int | None
     card_message_id: int | None
     created_by: int
+    offer_window_hours: int = 24
+    cancel_reason: str | None = None
+    event_id: int | None = None
 
     def taking_signups(self, now: datetime) -> bool:
         return self.status == "open" and now < self.signup_deadline
@@ -104,6 +107,9 @@ def campaign_info(row: Campaign) -> CampaignInfo:
         card_channel_id=row.card_channel_id,
         card_message_id=row.card_message_id,
         created_by=row.created_by,
+        offer_window_hours=row.offer_window_hours,
+        cancel_reason=row.cancel_reason,
+        event_id=row.event_id,
     )
 
 

@@ -3,7 +3,7 @@ key messages; the old toolkit and talking-points links are copied in), the posts
 having published for a campaign (once per link), and saved campaign templates
 
 Revision ID: 0013_campaigns_kit_reach
-Revises: 0010_disciplines_panels
+Revises: 0011_campaigns_events
 Create Date: 2026-12-04 11:50:00.000000
 """
 
@@ -16,7 +16,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import db.types
 
 revision: str = "0013_campaigns_kit_reach"
-down_revision: str | Sequence[str] | None = "0010_disciplines_panels"
+down_revision: str | Sequence[str] | None = "0011_campaigns_events"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
