@@ -55,7 +55,22 @@ async def export_member(session: AsyncSession, guild_id: int, user_id: int) -> d
         "named_votes": await _named_votes(session, guild_id, user_id),
         "resource_suggestions": await _suggestions(session, guild_id, user_id),
         "campaign_invitations_opted_out": await _opted_out(session, guild_id, user_id),
+        "campaign_posts_reported": await _reported_posts(session, guild_id, user_id),
     }
+
+
+async def _reported_posts(session: AsyncSession, guild_id: int, user_id: int) -> list[dict[str, Any]]:
+    post, campaign = _table("campaign_post"), _table("campaign")
+    rows = await session.execute(
+        select(campaign.c.title, post.c.url, post.c.platform, post.c.note, post.c.posted_at)
+        .join(campaign, campaign.c.id == post.c.campaign_id)
+        .where(post.c.guild_id == guild_id, post.c.user_id == user_id)
+        .order_by(post.c.posted_at)
+    )
+    return [
+        {"campaign": title, "link": url, "platform": platform, "note": note, "reported_at": _iso(at)}
+        for title, url, platform, note, at in rows
+    ]
 
 
 async def _profile(session: AsyncSession, guild_id: int, user_id: int) -> dict[str, Any] | None:
@@ -321,6 +336,14 @@ async def _anonymise_campaigns(session: AsyncSession, guild_id: int, user_id: in
         .values(user_id=-answer.c.id)
     )
     done.anonymised["campaign_rollcall_answer"] = _rowcount(result)
+    # A reported post stays in the campaign's reach as a count; who reported it, the link and note go.
+    post = _table("campaign_post")
+    result = await session.execute(
+        update(post)
+        .where(post.c.guild_id == guild_id, post.c.user_id == user_id)
+        .values(user_id=-post.c.id, url="", url_key="forgotten:" + cast(post.c.id, String), note="")
+    )
+    done.anonymised["campaign_post"] = _rowcount(result)
     for name in ("campaign_reminder_sent", "campaign_invite"):
         table = _table(name)
         result = await session.execute(

@@ -44,6 +44,7 @@ async def test_demo_prints_a_transcript_and_leaves_its_database(tmp_path):
         "**Ready (2):** @ana, @cleo",
         "**Housing and health** won.",
         "poll-1-results.png",
+        "campaign-1-reach.png",
     ):
         assert shown in transcript, f"the demo no longer shows {shown!r}"
     assert "Traceback" not in stderr.decode()

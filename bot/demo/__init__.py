@@ -15,7 +15,7 @@ from db import migrate
 from db.engine import Database
 
 # The order a newcomer would meet the features in; a scene module that does not exist yet is skipped.
-SCENES = ("setup", "onboarding", "resources", "campaigns", "polls")
+SCENES = ("setup", "onboarding", "resources", "campaigns", "campaign_reach", "polls")
 
 
 async def run_demo(db_path: str) -> int:

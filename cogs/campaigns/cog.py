@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import timedelta
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -24,8 +25,11 @@ from cogs.campaigns.changes_commands import CHANGE_ITEMS, CampaignChanges
 from cogs.campaigns.controls import MemberControls
 from cogs.campaigns.events import CampaignEvents
 from cogs.campaigns.interest import INTEREST_ITEMS, CampaignInterest
+from cogs.campaigns.kit_commands import KitCommands
 from cogs.campaigns.messaging import CampaignMessaging
-from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups
+from cogs.campaigns.reach_commands import REACH_ITEMS, ReachCommands
+from cogs.campaigns.service import exports, invitations, lifecycle, rollcalls, signups, templates
+from cogs.campaigns.template_commands import TemplateCommands, render_series, template_choices
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,9 @@ class CampaignsCog(
     CampaignChanges,
     CampaignInterest,
     MemberControls,
+    ReachCommands,
+    KitCommands,
+    TemplateCommands,
     commands.GroupCog,
     name=views.COG_NAME,
     group_name="campaign",
@@ -55,13 +62,13 @@ class CampaignsCog(
         self._slot_queues = {}
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS)
+        self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS, *REACH_ITEMS)
         self.messaging.register_jobs(self.bot.scheduler)
         self.events.register_jobs(self.bot.scheduler)
 
     async def cog_unload(self) -> None:
         self.messaging.cancel_all()
-        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS)
+        self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS, *REACH_ITEMS)
 
     # --------------------------------------------------------------------------- autocomplete
 
@@ -103,7 +110,11 @@ class CampaignsCog(
         toolkit_url="A toolkit for participants (https://...)",
         talking_points_url="Talking points for participants (https://...)",
         offer_window_hours="Hours a waitlisted member has to accept a freed place (default 24)",
+        template="Start from a saved template: its slots, capacities, needs and kit",
+        repeat="Repeat the campaign weekly or monthly, each occurrence a campaign of its own",
+        occurrences="How many campaigns in the series (2 to 12, default 4)",
     )
+    @app_commands.autocomplete(template=template_choices)
     @organizer_only()
     async def create(
         self,
@@ -117,13 +128,16 @@ class CampaignsCog(
         toolkit_url: str | None = None,
         talking_points_url: str | None = None,
         offer_window_hours: int = rules.DEFAULT_OFFER_HOURS,
+        template: str | None = None,
+        repeat: Literal["weekly", "monthly"] | None = None,
+        occurrences: app_commands.Range[int, 2, 12] | None = None,
     ) -> None:
         """Create a campaign (organizers)."""
         assert interaction.guild_id is not None
         # Campaign times are typed in the organizer's zone; everyone then sees Discord timestamps.
         zone = parse_zone(timezone)
         now = discord.utils.utcnow()
-        campaign = await lifecycle.create_campaign(
+        created = await templates.create_campaigns(
             self.app,
             guild_id=interaction.guild_id,
             actor_id=interaction.user.id,
@@ -132,10 +146,17 @@ class CampaignsCog(
             starts_at=parse_when(start, now=now, zone=zone, what="start"),
             ends_at=parse_when(end, now=now, zone=zone, what="end"),
             signup_deadline=parse_when(signup_deadline, now=now, zone=zone, what="sign-up deadline"),
-            timezone=zone.key,
+            zone=zone,
             links={"toolkit": toolkit_url, "talking_points": talking_points_url},
             offer_window_hours=offer_window_hours,
+            template=template,
+            repeat=repeat,
+            occurrences=occurrences,
         )
+        campaign = created[0]
+        if len(created) > 1:
+            await reply(interaction, render_series(created), ephemeral=True)
+            return
         await reply(
             interaction,
             f"Created **{campaign.title}** (campaign #{campaign.id}), starting "
@@ -310,10 +331,11 @@ class CampaignsCog(
         export = await exports.export_signups(
             self.app, guild_id=interaction.guild_id, actor_id=interaction.user.id, campaign=campaign
         )
+        posts_file = discord.File(io.BytesIO(export.posts_csv), filename=f"campaign-{export.id}-posts.csv")
         await reply(
             interaction,
-            f"{export.rows} sign-ups for **{export.title}**.",
-            file=discord.File(io.BytesIO(export.data), filename=export.filename),
+            f"{export.rows} sign-ups and {export.posts} reported posts for **{export.title}**.",
+            files=[discord.File(io.BytesIO(export.data), filename=export.filename), posts_file],
             ephemeral=True,
         )
 

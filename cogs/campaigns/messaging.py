@@ -20,6 +20,7 @@ from bot.pacing import pace_dm
 from bot.replies import truncate
 from bot.scheduler import Scheduler
 from cogs.campaigns import render, rules, views
+from cogs.campaigns.kit_views import reminder_kit_lines
 from cogs.campaigns.service import invitations, lifecycle, reminders, rollcalls, signups
 from cogs.campaigns.service.common import (
     DEADLINE_JOB,
@@ -300,13 +301,17 @@ class CampaignMessaging:
         if due is None:
             return
         missed = 0
+        kit_lines = await reminder_kit_lines(self.app, due.id)
         for attempted, recipient in enumerate(due.recipients):
             # Claimed before sending, so that two processes never both send it; released if Discord failed.
             if not await reminders.claim_reminder(
                 self.app, campaign_id=due.id, user_id=recipient.user_id, hours=due.hours_before
             ):
                 continue
-            if await self.deliver(recipient.user_id, render.reminder_text(due, recipient)) is Delivery.FAILED:
+            if (
+                await self.deliver(recipient.user_id, render.reminder_text(due, recipient) + kit_lines)
+                is Delivery.FAILED
+            ):
                 await reminders.release_reminder(
                     self.app, campaign_id=due.id, user_id=recipient.user_id, hours=due.hours_before
                 )

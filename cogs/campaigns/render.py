@@ -105,6 +105,7 @@ def rollcall_summary(closed: RollCallClosed) -> str:
     for label, value in (("Ready", "ready"), ("Can't make it", "declined"), ("Silent", "silent")):
         ids = closed.who(value)
         groups.append(f"**{label} ({len(ids)}):** " + (", ".join(f"<@{i}>" for i in ids) or "nobody"))
+    groups.append(f"**Posts reported so far:** {closed.posts} (`/campaign reach` shows them)")
     return truncate(f"Roll call for **{closed.campaign_title}** closed.\n" + "\n".join(groups), 2000)
 
 

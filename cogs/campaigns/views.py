@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.replies import truncate
 from bot.ui import PersistentButton, PersistentSelect
 from cogs.campaigns import rules
+from cogs.campaigns.reach_views import PostedButton
 from cogs.campaigns.service.results import CampaignInfo, Card, LinkInfo
 from cogs.campaigns.service.rollcalls import Answer
 
@@ -129,6 +130,8 @@ def card_controls(view: Card, *, now: datetime) -> discord.ui.View:
         style = discord.ButtonStyle.secondary if slot.full else discord.ButtonStyle.success
         controls.add_item(JoinButton(campaign.id, slot.id, label=label, style=style, disabled=closed))
     controls.add_item(LeaveButton(campaign.id, disabled=campaign.status != "open"))
+    if any(slot.confirmed for slot in view.slots):  # only confirmed members report posts
+        controls.add_item(PostedButton(campaign.id))
     return controls
 
 

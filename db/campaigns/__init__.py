@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from db.campaigns import kit as kit  # the media kit's tables and queries
+from db.campaigns import reach as reach  # the reported posts' table and queries
+from db.campaigns import templates as templates  # saved campaign templates
 from db.campaigns.invites import invite_candidates, record_invite, set_invite_opt_out
 from db.campaigns.models import (
     ACTIVE,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 
 from bot.usecases import App
@@ -9,6 +11,7 @@ from cogs.campaigns import rules
 from cogs.campaigns.service.common import find_campaign
 from db import campaigns
 from db.campaigns import stored_id
+from db.campaigns.reach import CampaignPost, posts_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,8 @@ class CampaignFile:
     filename: str
     data: bytes
     rows: int = 0
+    posts_csv: bytes = b""  # the reported posts, a second file beside the sign-ups
+    posts: int = 0
 
 
 async def export_signups(app: App, *, guild_id: int, actor_id: int, campaign: str) -> CampaignFile:
@@ -28,9 +33,25 @@ async def export_signups(app: App, *, guild_id: int, actor_id: int, campaign: st
         found = await find_campaign(work, guild_id, campaign)
         campaign_id = stored_id(found)
         rows = await campaigns.export_rows(work.session, campaign_id)
+        posts = await posts_for(work.session, campaign_id)
         await work.audit(guild_id, actor_id, "campaign.export", f"#{campaign_id} ({len(rows)} rows)")
         data = rules.build_csv(rows).encode()
-        return CampaignFile(campaign_id, found.title, f"campaign-{campaign_id}-signups.csv", data, len(rows))
+        filename = f"campaign-{campaign_id}-signups.csv"
+        return CampaignFile(campaign_id, found.title, filename, data, len(rows), posts_csv(posts), len(posts))
+
+
+POSTS_HEADER = ("member id", "slot", "platform", "link", "note", "reported at")
+
+
+def posts_csv(posts: list[CampaignPost]) -> bytes:
+    """The reported posts as CSV, every cell safe from spreadsheet formulas."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(POSTS_HEADER)
+    for post in posts:
+        cells = (post.user_id, post.slot_name, post.platform, post.url, post.note, post.posted_at.isoformat())
+        writer.writerow([rules.safe_cell(cell) for cell in cells])
+    return buffer.getvalue().encode()
 
 
 async def calendar_file(app: App, *, guild_id: int, campaign: str) -> CampaignFile:

@@ -28,6 +28,7 @@ from cogs.campaigns.service.results import (
     slot_info,
 )
 from db import campaigns, disciplines
+from db.campaigns import kit as kit_store
 from db.campaigns import stored_id
 
 LINK_KINDS = (
@@ -163,6 +164,7 @@ async def create_campaign(
             links=stored_links,
         )
         campaign_id = stored_id(campaign)
+        await kit_store.add_links(work.session, campaign_id, [(name, url) for name, url, _ in stored_links])
         for hours, due in rules.reminder_times(campaign.starts_at, work.now).items():
             await work.schedule(
                 REMINDER_JOB,

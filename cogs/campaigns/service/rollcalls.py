@@ -17,6 +17,7 @@ from cogs.campaigns.service.common import (
 from cogs.campaigns.service.results import CampaignInfo, Offer, campaign_info
 from db import campaigns
 from db.campaigns import Campaign, stored_id
+from db.campaigns.reach import count_posts
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class RollCallClosed:
     campaign_title: str
     created_by: int
     answers: tuple[Answer, ...]
+    posts: int = 0  # posts the campaign's members reported so far
 
     def who(self, answer: str) -> list[int]:
         return [a.user_id for a in self.answers if a.answer == answer]
@@ -204,7 +206,8 @@ async def close_rollcall(app: App, rollcall_id: int) -> RollCallClosed | None:
         await work.cancel_job(f"{ROLLCALL_CLOSE_JOB}:{rollcall_id}")
         await work.cancel_job(f"{NUDGE_JOB}:{rollcall_id}")
         title = campaign.title if campaign else "the campaign"
-        return RollCallClosed(rollcall_id, title, call.created_by, _answers(answers))
+        posts = await count_posts(work.session, call.campaign_id)
+        return RollCallClosed(rollcall_id, title, call.created_by, _answers(answers), posts)
 
 
 async def nudge_due(app: App, rollcall_id: int) -> Nudge | None:
