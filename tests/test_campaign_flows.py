@@ -722,8 +722,15 @@ async def test_export_csv_and_calendar_file(coalition: Coalition) -> None:
     attachment = res.response.attachments[0]
     assert attachment.filename.endswith(".csv")
     lines = (await attachment.read()).decode().splitlines()
-    assert lines[0] == "member,discipline,organization,slot,status,signed up at,roll-call answer"
+    assert lines[0] == (
+        "member,discipline,organization,slot,status,signed up at,roll-call answer,username,member id"
+    )
     assert [line.split(",")[4] for line in lines[1:]] == ["confirmed", "waitlisted"]
+    # Neither has a profile: each still has a display name and a username, never a bare id alone.
+    names = [line.split(",")[0] for line in lines[1:]]
+    usernames = [line.split(",")[7] for line in lines[1:]]
+    assert usernames == ["marcus", "priya"]
+    assert all(name and not name.isdigit() for name in names)
     cal = await coalition.member.slash(coalition.general, "campaign calendar", campaign=str(campaign.id))
     ics = (await cal.response.attachments[0].read()).decode()
     assert "BEGIN:VEVENT" in ics

@@ -327,9 +327,17 @@ class CampaignsCog(
     @organizer_only()
     async def export(self, interaction: discord.Interaction, campaign: str) -> None:
         """Download a campaign's sign-ups as a CSV file (organizers)."""
-        assert interaction.guild_id is not None
+        assert interaction.guild is not None
+        guild = interaction.guild
+        await defer(interaction)
+
+        def name_of(user_id: int) -> tuple[str | None, str | None]:
+            # From the member cache: a member without a profile still gets a name and a username.
+            member = guild.get_member(user_id)
+            return (member.display_name, member.name) if member is not None else (None, None)
+
         export = await exports.export_signups(
-            self.app, guild_id=interaction.guild_id, actor_id=interaction.user.id, campaign=campaign
+            self.app, guild_id=guild.id, actor_id=interaction.user.id, campaign=campaign, name_of=name_of
         )
         posts_file = discord.File(io.BytesIO(export.posts_csv), filename=f"campaign-{export.id}-posts.csv")
         await reply(

@@ -269,7 +269,17 @@ def build_ics(
     return "\r\n".join(_fold(line) for line in lines) + "\r\n"
 
 
-EXPORT_HEADER = ("member", "discipline", "organization", "slot", "status", "signed up at", "roll-call answer")
+EXPORT_HEADER = (
+    "member",
+    "discipline",
+    "organization",
+    "slot",
+    "status",
+    "signed up at",
+    "roll-call answer",
+    "username",
+    "member id",
+)
 
 
 def safe_cell(value: object) -> str:

@@ -135,7 +135,8 @@ async def member_history(session: AsyncSession, guild_id: int, user_id: int) -> 
 
 
 async def export_rows(session: AsyncSession, campaign_id: int) -> list[tuple[Any, ...]]:
-    """One row per sign-up: member, disciplines, organization, slot, status, signed up at, roll-call answer."""
+    """One row per sign-up: profile name (or None), disciplines, organization, slot, status, signed up at,
+    roll-call answer, member id."""
     signups = (
         await session.execute(
             select(CampaignSignup, col(CampaignSlot.name))
@@ -177,7 +178,7 @@ async def export_rows(session: AsyncSession, campaign_id: int) -> list[tuple[Any
     out = []
     for signup, slot_name in signups:
         profile = profiles.get(signup.user_id)
-        member = profile.display_name if profile and profile.display_name else str(signup.user_id)
+        member = profile.display_name if profile and profile.display_name else None
         out.append(
             (
                 member,
@@ -188,6 +189,7 @@ async def export_rows(session: AsyncSession, campaign_id: int) -> list[tuple[Any
                 "slot removed" if signup.status == REMOVED else signup.status,
                 signup.signed_up_at.isoformat(),
                 answers.get(signup.user_id, ""),
+                signup.user_id,
             )
         )
     return out

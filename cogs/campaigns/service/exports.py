@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.usecases import App
@@ -27,12 +28,31 @@ class CampaignFile:
     posts: int = 0
 
 
-async def export_signups(app: App, *, guild_id: int, actor_id: int, campaign: str) -> CampaignFile:
+NameLookup = Callable[[int], tuple[str | None, str | None]]
+
+
+def _no_names(_user_id: int) -> tuple[str | None, str | None]:
+    return None, None
+
+
+def _named(row: tuple[object, ...], name_of: NameLookup) -> tuple[object, ...]:
+    """Every row gets a display name and a username: the profile's, else the server's, else plainly unknown."""
+    user_id = int(str(row[-1]))
+    if user_id <= 0:
+        return ("a former member", *row[1:-1], "", "")
+    shown, username = name_of(user_id)
+    member = row[0] or shown or f"unknown member {user_id}"
+    return (member, *row[1:-1], username or "", user_id)
+
+
+async def export_signups(
+    app: App, *, guild_id: int, actor_id: int, campaign: str, name_of: NameLookup = _no_names
+) -> CampaignFile:
     """Every sign-up of a campaign as a CSV a spreadsheet opens safely (organizers); audited."""
     async with app.work() as work:
         found = await find_campaign(work, guild_id, campaign)
         campaign_id = stored_id(found)
-        rows = await campaigns.export_rows(work.session, campaign_id)
+        rows = [_named(row, name_of) for row in await campaigns.export_rows(work.session, campaign_id)]
         posts = await posts_for(work.session, campaign_id)
         await work.audit(guild_id, actor_id, "campaign.export", f"#{campaign_id} ({len(rows)} rows)")
         data = rules.build_csv(rows).encode()
