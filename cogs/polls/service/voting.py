@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.errors import NotFound, UserFacingError
 from bot.scheduler import RETRY_DELAYS
 from bot.usecases import App
+from cogs.departments.service import department_for_text
 from cogs.polls import rules
 from cogs.polls.service.results import (
     REFRESH_JOB,
@@ -24,7 +25,7 @@ from cogs.polls.service.results import (
     refresh_prefix,
     stamp,
 )
-from db import members
+from db import departments, members
 from db import polls as store
 from db.polls import Poll
 
@@ -58,15 +59,35 @@ def _check_voter(poll: Poll | None, voter: Voter, now: datetime) -> Poll:
     return poll
 
 
+NO_DEPARTMENT = (
+    "This poll counts one ballot per health department, so I need to know yours: pick it with "
+    "`/profile edit department:` (start typing its name and choose it from the list), then vote again."
+)
+NO_ORGANIZATION = (
+    "This poll counts one ballot per health department, so I need to know yours: set your "
+    "organization with `/profile edit`, then vote again."
+)
+
+
 async def _organization_of(session: AsyncSession, poll: Poll, user_id: int) -> str | None:
+    """The key a one-per-department poll groups the voter's ballot under: their department's id.
+
+    A member who never picked a department but typed its name or an alias as organization is counted in it.
+    A server that keeps no department list yet groups by the organization as typed, as it always did.
+    """
     if poll.department_mode == "off":
         return None
     profile = await members.get_profile(session, poll.guild_id, user_id)
+    department_id = profile.department_id if profile else None
+    if department_id is None and profile is not None:
+        known = await department_for_text(session, poll.guild_id, profile.organization)
+        department_id = known.id if known else None
+    if department_id is not None:
+        return f"department:{department_id}"
+    if await departments.count_departments(session, poll.guild_id):
+        raise UserFacingError(NO_DEPARTMENT)
     if profile is None or not profile.organization_key:
-        raise UserFacingError(
-            "This poll counts one ballot per health department, so I need to know yours: set your "
-            "organization with `/profile edit`, then vote again."
-        )
+        raise UserFacingError(NO_ORGANIZATION)
     return profile.organization_key
 
 
