@@ -15,6 +15,8 @@ from dataclasses import dataclass
 GENERIC_WORDS = frozenset(
     {"health", "department", "public", "of", "the", "for", "and", "county", "local", "agency", "office"}
 )
+# Words that never tell two names apart, dropped even from a name made only of generic words.
+FILLER_WORDS = frozenset({"of", "the", "for", "and"})
 # Abbreviations folded to what they stand for (several words where they stand for several).
 ABBREVIATIONS = {
     "hd": "health department",
@@ -49,11 +51,12 @@ def fold_words(text: str) -> list[str]:
 def department_key(text: str) -> str:
     """The key two spellings of one department share: its distinctive words in order.
 
-    A name made only of generic words ("Public Health Department") keeps them all, so it still has a key.
+    A name made only of generic words ("Dept. of Health") keeps them (fillers aside), so it still has a key.
     """
     words = fold_words(text)
     distinctive = [word for word in words if word not in GENERIC_WORDS]
-    return " ".join(distinctive or words)[:NAME_MAX]
+    fallback = [word for word in words if word not in FILLER_WORDS] or words
+    return " ".join(distinctive or fallback)[:NAME_MAX]
 
 
 def clean_name(text: str) -> str:
