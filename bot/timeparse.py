@@ -102,8 +102,9 @@ def parse_when(text: str, *, now: datetime, zone: ZoneInfo = UTC_ZONE, what: str
         moment = _duration(value, now) or _local(value, now, zone, what)
     if moment is None:
         raise TimeError(
-            f"I could not read the {what} “{value[:40]}”. Type a date and time like `2026-12-01 17:00` "
-            f"or `12/01/2026 5pm` (in {zone_label(zone)}), `tomorrow 9am`, or a duration like `2d` or `3h 30m`."
+            f"I could not read the {what}: “{value[:40]}” doesn't work as the {what}. Type a date and time like "
+            f"`2026-12-01 17:00` or `12/01/2026 5pm` (in {zone_label(zone)}), `tomorrow 9am`, or a duration like "
+            "`2d` or `3h 30m`."
         )
     if moment - now > MAX_AHEAD:
         raise TimeError(f"The {what} is more than three years away; please check the year.")

@@ -187,3 +187,41 @@ async def test_a_role_the_bot_created_may_open_the_disciplines_own_channel(coali
 
     assert "organizers have been told" not in added.response.content
     assert coalition.member.member.get_role(made.id) is not None
+
+
+# ------------------------------------------------------------------ hostile input (issue 10)
+
+
+async def test_invisible_and_direction_characters_never_reach_a_discipline_name(coalition):
+    created = await coalition.organizer.slash(
+        coalition.general, "discipline create", name="\u202eHousing\u200b  justice\u2066"
+    )
+
+    assert "Added the discipline **Housing justice**" in created.response.content
+    async with coalition.bot.database.session() as session:
+        names = [d.name for d in await catalog.list_disciplines(session, coalition.guild.id)]
+    assert "Housing justice" in names
+    assert not any(char in name for name in names for char in "\u202e\u200b\u2066")
+
+
+async def test_a_discipline_name_that_is_blank_once_invisible_characters_go_is_refused(coalition):
+    refused = await coalition.organizer.slash(
+        coalition.general, "discipline create", name="\u200b\u3164\u2800"
+    )
+
+    assert "cannot be blank" in refused.response.content
+
+
+async def test_setup_check_reports_a_mapped_role_that_a_channel_now_lifts(coalition):
+    chosen = coalition.guild.create_role("Transit folks")
+    await coalition.env.settle()
+    await coalition.organizer.slash(coalition.general, "discipline map", name="Transportation", role=chosen)
+    private_channel_for(coalition, chosen, view_channel=True)
+    await coalition.env.settle()
+
+    result = await coalition.organizer.slash(coalition.general, "setup check")
+
+    fields = {field.name: field.value for field in result.response.embeds[0].fields}
+    problem = next(name for name in fields if "@Transit folks" in name)
+    assert "#steering-private" in problem
+    assert "Remove those channel permissions" in fields[problem]

@@ -182,3 +182,35 @@ async def test_link_check_reports_an_unsafe_redirect_and_an_old_private_row(data
         ("https://example.org/moved", "unsafe redirect"),
     ]
     assert fetched == ["https://example.org/moved"]
+
+
+def _spellings(address: str) -> list[str]:
+    """The ways resolvers accept to write one IPv4 address in a URL's host."""
+    import ipaddress
+
+    number = int(ipaddress.IPv4Address(address))
+    octets = address.split(".")
+    return [
+        address,
+        str(number),
+        hex(number),
+        ".".join(f"0{int(o):o}" for o in octets),
+        f"{octets[0]}.{int(octets[1]) * 65536 + int(octets[2]) * 256 + int(octets[3])}",
+        f"[::ffff:{address}]",
+    ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["127.0.0.1", "127.255.0.9", "10.20.30.40", "172.20.1.1", "192.168.0.10", "169.254.169.254", "0.0.0.0"],
+)
+def test_every_spelling_of_a_non_public_ipv4_address_is_refused(address):
+    for host in _spellings(address):
+        with pytest.raises(InvalidUrl, match="private or local network"):
+            check_url(f"http://{host}/path")
+
+
+@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.4.4", "172.32.10.1"])
+def test_every_spelling_of_a_public_ipv4_address_is_accepted(address):
+    for host in _spellings(address):
+        assert check_url(f"http://{host}/path") == f"http://{host}/path"

@@ -21,3 +21,22 @@ async def test_code_of_conduct_typed_across_a_restart_is_saved(coalition, make_b
 
     assert "Saved the code of conduct" in saved.response.content
     assert await stored_code(coalition) == CODE
+
+
+async def test_a_forged_code_of_conduct_padded_with_invisible_characters_is_refused(coalition):
+    shown = await coalition.organizer.slash(coalition.general, "setup code-of-conduct")
+
+    refused = await coalition.organizer.submit_modal(
+        shown, {"setup:code_of_conduct:text": "\u200b" * 30 + "Be kind"}
+    )
+
+    assert "needs at least 20 characters" in refused.response.content
+    assert await stored_code(coalition) is None
+
+
+async def test_direction_overrides_are_stripped_from_the_code_of_conduct(coalition):
+    shown = await coalition.organizer.slash(coalition.general, "setup code-of-conduct")
+
+    await coalition.organizer.submit_modal(shown, {"setup:code_of_conduct:text": "\u202e" + CODE + "\u2066"})
+
+    assert await stored_code(coalition) == CODE

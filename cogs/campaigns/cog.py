@@ -46,7 +46,7 @@ class CampaignsCog(
         self.bot = bot
         self.app = bot.app
         self.messaging = CampaignMessaging(bot)
-        self._slot_locks = {}
+        self._slot_queues = {}
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import discord
 
@@ -19,6 +20,14 @@ from cogs.campaigns.messaging import CampaignMessaging
 from cogs.campaigns.service import invitations, rollcalls, signups
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class SlotQueue:
+    """The sign-ups of one slot waiting in this process, one at a time."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
 
 
 async def answer_stored(interaction: discord.Interaction, text: str, *, ephemeral: bool = True) -> None:
@@ -40,18 +49,20 @@ class MemberControls:
     bot: CoalitionBot
     app: App
     messaging: CampaignMessaging
-    _slot_locks: dict[int, asyncio.Lock]
+    _slot_queues: dict[int, SlotQueue]
 
     @contextlib.asynccontextmanager
     async def _slot_queue(self, slot_id: int) -> AsyncIterator[None]:
         """Queue this process's sign-ups for one slot (the database decides; this spares SQLite's busy-wait)."""
-        lock = self._slot_locks.setdefault(slot_id, asyncio.Lock())
+        queue = self._slot_queues.setdefault(slot_id, SlotQueue())
+        queue.users += 1
         try:
-            async with lock:
+            async with queue.lock:
                 yield
         finally:
-            if not lock.locked():
-                self._slot_locks.pop(slot_id, None)
+            queue.users -= 1
+            if not queue.users:
+                self._slot_queues.pop(slot_id, None)
 
     async def _sign_up(
         self, interaction: discord.Interaction, guild_id: int, campaign_id: int, slot_id: int

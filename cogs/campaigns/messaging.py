@@ -20,7 +20,7 @@ from bot.pacing import pace_dm
 from bot.replies import truncate
 from bot.scheduler import Scheduler
 from cogs.campaigns import render, rules, views
-from cogs.campaigns.service import lifecycle, reminders, rollcalls, signups
+from cogs.campaigns.service import invitations, lifecycle, reminders, rollcalls, signups
 from cogs.campaigns.service.common import (
     DEADLINE_JOB,
     NUDGE_JOB,
@@ -210,8 +210,6 @@ class CampaignMessaging:
 
     async def send_invitations(self, guild: discord.Guild, plan: InvitationPlan) -> tuple[int, int]:
         """DM each candidate still in the server once; return how many were reached and how many not."""
-        from cogs.campaigns.service import invitations
-
         sent = closed = 0
         for attempted, candidate in enumerate(plan.candidates):
             member = guild.get_member(candidate.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from bot.checks import organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
 from bot.paginator import send_first_page
-from bot.replies import defer, truncate
+from bot.replies import defer, reply, truncate
 from cogs.disciplines import roles as role_tools
 from cogs.disciplines import service, views
 from cogs.disciplines.service import DisciplineEntry
@@ -48,12 +49,43 @@ class DisciplinesCog(
 ):
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
+        self._catch_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS)
+        self._catch_up = asyncio.create_task(self.catch_up_roles(), name="disciplines-catch-up")
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(*views.PERSISTENT_ITEMS)
+        if self._catch_up is not None:
+            self._catch_up.cancel()
+
+    async def catch_up_roles(self) -> None:
+        """Discipline roles given or taken by hand while the bot was offline change the tags, once ready."""
+        await self.bot.wait_until_ready()
+        if not self.bot.intents.members:
+            return  # without the members intent the member list is partial: untagging from it would be wrong
+        for guild in list(self.bot.guilds):
+            if not guild.chunked:
+                await guild.chunk()  # every member, so that who holds a role is known
+            mapped = await service.mapped_role_ids(self.bot.app, guild.id)
+            roles = [role for role_id in mapped if (role := guild.get_role(role_id)) is not None]
+            changed = await service.catch_up_roles(
+                self.bot.app,
+                guild_id=guild.id,
+                present=frozenset(member.id for member in guild.members if not member.bot),
+                role_holders={role.id: frozenset(m.id for m in role.members) for role in roles},
+                absence_means_removed=frozenset(
+                    role.id for role in roles if role_tools.role_problem(guild, role) is None
+                ),
+            )
+            if changed.added or changed.removed:
+                log.info(
+                    "Guild %s: %d discipline tags added and %d removed to match roles changed while offline",
+                    guild.id,
+                    len(changed.added),
+                    len(changed.removed),
+                )
 
     # --------------------------------------------------------------------------------- roles
 
@@ -109,11 +141,11 @@ class DisciplinesCog(
     @app_commands.describe(name="The discipline to add")
     async def add(self, interaction: discord.Interaction, name: str) -> None:
         """Add a discipline to your profile and get its role."""
+        await defer(interaction)
         member = _member(interaction)
         added = await service.add_to_member(
             self.bot.app, guild_id=member.guild.id, user_id=member.id, name=name
         )
-        await defer(interaction)
         problems = await self.retag_roles(member, [added], [])
         said = f"Added **{safe(added.name)}** to your disciplines."
         await interaction.followup.send(
@@ -124,11 +156,11 @@ class DisciplinesCog(
     @app_commands.describe(name="The discipline to remove")
     async def remove(self, interaction: discord.Interaction, name: str) -> None:
         """Remove a discipline from your profile and its role from you."""
+        await defer(interaction)
         member = _member(interaction)
         removed = await service.remove_from_member(
             self.bot.app, guild_id=member.guild.id, user_id=member.id, name=name
         )
-        await defer(interaction)
         problems = await self.retag_roles(member, [], [removed])
         said = f"Removed **{safe(removed.name)}** from your disciplines."
         await interaction.followup.send(
@@ -146,6 +178,7 @@ class DisciplinesCog(
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction) -> None:
         """List the disciplines, how many members hold each, and yours."""
+        await defer(interaction)
         guild = _guild(interaction)
         lines = await service.overview(self.bot.app, guild.id, interaction.user.id)
         text = "\n".join(
@@ -158,12 +191,13 @@ class DisciplinesCog(
         embed.add_field(
             name="Yours", value=truncate(yours or "none yet (`/discipline add`)", 1024), inline=False
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="members")
     @app_commands.describe(name="The discipline whose listed members to show")
     async def members(self, interaction: discord.Interaction, name: str) -> None:
         """Show members of a discipline who chose to be listed in the directory."""
+        await defer(interaction)
         guild = _guild(interaction)
         discipline = await service.find(self.bot.app, guild.id, name)
         await send_first_page(interaction, views.DIRECTORY_SOURCE, discipline.id)
@@ -215,11 +249,11 @@ class DisciplinesCog(
     @organizer_only()
     async def create(self, interaction: discord.Interaction, name: str) -> None:
         """Add a discipline to the catalog, with its own role."""
+        await defer(interaction)
         guild = _guild(interaction)
         created = await service.create(
             self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, name=name
         )
-        await defer(interaction)
         role, problem = await role_tools.ensure_discipline_role(self.bot, guild, created)
         said = f"Added the discipline **{safe(created.name)}**" + (
             f" with the role {role.mention}." if role else "."
@@ -240,6 +274,7 @@ class DisciplinesCog(
     @organizer_only()
     async def rename(self, interaction: discord.Interaction, name: str, new_name: str) -> None:
         """Rename a discipline (and its role, when the bot can)."""
+        await defer(interaction)
         guild = _guild(interaction)
         renamed = await service.rename(
             self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, name=name, new_name=new_name
@@ -253,7 +288,7 @@ class DisciplinesCog(
             except discord.HTTPException:
                 log.warning("Could not rename role %s", role.id, exc_info=True)
                 said += " I could not rename its role; rename it in Server Settings."
-        await interaction.response.send_message(said, ephemeral=True)
+        await reply(interaction, said, ephemeral=True)
         await self.redraw_panels(guild)
 
     @app_commands.command(name="delete")
@@ -261,6 +296,7 @@ class DisciplinesCog(
     @organizer_only()
     async def delete(self, interaction: discord.Interaction, name: str) -> None:
         """Delete a discipline from the catalog; members lose the tag, the role stays."""
+        await defer(interaction)
         guild = _guild(interaction)
         deleted = await service.delete(
             self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, name=name
@@ -268,7 +304,7 @@ class DisciplinesCog(
         said = f"Deleted the discipline **{safe(deleted.name)}**."
         if deleted.role_id and guild.get_role(deleted.role_id):
             said += f" Its role <@&{deleted.role_id}> is still there; delete it in Server Settings if nobody needs it."
-        await interaction.response.send_message(said, ephemeral=True)
+        await reply(interaction, said, ephemeral=True)
         await self.redraw_panels(guild)
 
     @app_commands.command(name="map")
@@ -276,6 +312,7 @@ class DisciplinesCog(
     @organizer_only()
     async def map_role(self, interaction: discord.Interaction, name: str, role: discord.Role) -> None:
         """Hand out an existing role for a discipline instead of one the bot creates."""
+        await defer(interaction)
         guild = _guild(interaction)
         config = await self.bot.guild_config(guild.id)
         problem = role_tools.mapping_problem(guild, role, {config.member_role_id, config.organizer_role_id})
@@ -284,7 +321,6 @@ class DisciplinesCog(
         mapped = await service.map_role(
             self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, name=name, role_id=role.id
         )
-        await defer(interaction)
         moved = await self.swap_roles(guild, mapped.holders, role, mapped.previous_role_id)
         said = f"Members who tag **{safe(mapped.discipline.name)}** now get {role.mention}."
         if moved:
@@ -334,6 +370,7 @@ class DisciplinesCog(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
         """Post a panel where members pick their disciplines from a menu."""
+        await defer(interaction)
         guild = _guild(interaction)
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
@@ -352,8 +389,10 @@ class DisciplinesCog(
             channel_name=target.name,
         )
         shown = min(len(entries), views.PANEL_SELECTS * OPTIONS_PER_SELECT)
-        await interaction.response.send_message(
-            f"Posted the discipline panel in {target.mention} ({shown} disciplines).", ephemeral=True
+        await reply(
+            interaction,
+            f"Posted the discipline panel in {target.mention} ({shown} disciplines).",
+            ephemeral=True,
         )
 
     # ---------------------------------------------------------------------- Discord → database

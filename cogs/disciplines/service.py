@@ -13,6 +13,7 @@ from discord.utils import escape_markdown, escape_mentions  # text helpers only;
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserFacingError
+from bot.text import DISCIPLINE_NAME
 from bot.usecases import App, Work
 from db import disciplines as catalog
 from db.disciplines import DISCIPLINE_NAME_MAX, Discipline, slugify
@@ -103,9 +104,9 @@ def _entry(row: Discipline) -> DisciplineEntry:
 
 
 def clean_name(name: str) -> str:
-    """A discipline name with its whitespace folded; refuses names with no letters or digits, or too long."""
-    clean = " ".join(name.split())
-    if not slugify(clean) or len(clean) > DISCIPLINE_NAME_MAX:
+    """A typed discipline name cleaned (bot/text.py); refuses blank, too long, or without letters or digits."""
+    clean = DISCIPLINE_NAME.clean(name)
+    if not slugify(clean):
         raise UserFacingError(
             f"A discipline name needs letters or digits and at most {DISCIPLINE_NAME_MAX} characters."
         )
@@ -233,6 +234,38 @@ async def follow_role_changes(
             await catalog.add_member_discipline(work.session, guild_id, user_id, row.id or 0, work.now)
         for row in await catalog.disciplines_by_role(work.session, guild_id, lost):
             await catalog.remove_member_discipline(work.session, guild_id, user_id, row.id or 0)
+
+
+async def catch_up_roles(
+    app: App,
+    *,
+    guild_id: int,
+    present: frozenset[int],
+    role_holders: dict[int, frozenset[int]],
+    absence_means_removed: frozenset[int],
+) -> Retag:
+    """Roles given or taken by hand while the bot was offline: tag and untag present members to match.
+
+    `role_holders` maps each role to the members who hold it now. A member tagged but without the role is
+    untagged only for roles in `absence_means_removed` (roles the bot can give): when the bot could not give
+    a role, its absence says nothing about the member's choice.
+    """
+    added: list[DisciplineEntry] = []
+    removed: list[DisciplineEntry] = []
+    async with app.work() as work:
+        for row in await catalog.list_disciplines(work.session, guild_id):
+            if row.role_id is None or row.role_id not in role_holders or row.id is None:
+                continue
+            holding = role_holders[row.role_id]
+            tagged = set(await catalog.holders(work.session, guild_id, row.id)) & present
+            for user_id in sorted(holding - tagged):
+                await catalog.add_member_discipline(work.session, guild_id, user_id, row.id, work.now)
+                added.append(_entry(row))
+            if row.role_id in absence_means_removed:
+                for user_id in sorted(tagged - holding):
+                    await catalog.remove_member_discipline(work.session, guild_id, user_id, row.id)
+                    removed.append(_entry(row))
+        return Retag(added=tuple(added), removed=tuple(removed), catalog=())
 
 
 # ----------------------------------------------------------------------------- the directory

@@ -368,7 +368,7 @@ async def claim_introduction(app: App, *, guild_id: int, user_id: int) -> Profil
             return None
         if not await progress_db.claim_once(work.session, guild_id, user_id, "introduced_at", work.now):
             return None
-        return await card_of(work.session, profile)
+        return await card_of(work, profile)
 
 
 async def claim_welcome_picks(app: App, *, guild_id: int, user_id: int) -> bool:

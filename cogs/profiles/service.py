@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import NotFound
-from bot.usecases import App
+from bot.usecases import App, Work
 from cogs.departments.service import department_choice, department_for_text
 from cogs.onboarding import steps
 from db import departments, members
@@ -50,14 +48,14 @@ class ProfileCard:
         }
 
 
-async def card_of(session: AsyncSession, profile: MemberProfile) -> ProfileCard:
+async def card_of(work: Work, profile: MemberProfile) -> ProfileCard:
     """The card for a stored profile, with the names of the member's disciplines."""
-    held = await catalog.member_discipline_ids(session, profile.guild_id, profile.user_id)
+    held = await catalog.member_discipline_ids(work.session, profile.guild_id, profile.user_id)
     names = sorted(
-        row.name for row in await catalog.list_disciplines(session, profile.guild_id) if row.id in held
+        row.name for row in await catalog.list_disciplines(work.session, profile.guild_id) if row.id in held
     )
     department = (
-        await departments.get_department(session, profile.guild_id, profile.department_id)
+        await departments.get_department(work.session, profile.guild_id, profile.department_id)
         if profile.department_id is not None
         else None
     )
@@ -85,7 +83,7 @@ async def view_profile(app: App, *, guild_id: int, viewer_id: int, target_id: in
             raise NotFound(NO_OWN_PROFILE if own else NOT_LISTED)
         if not own and (not profile.directory_opt_in or profile.left_at is not None):
             raise NotFound(NOT_LISTED)
-        return await card_of(work.session, profile)
+        return await card_of(work, profile)
 
 
 async def set_listing(app: App, *, guild_id: int, user_id: int, listed: bool) -> None:
@@ -117,7 +115,7 @@ async def save_section(
             if known is not None:
                 changes["department_id"] = known.id
         await members.update_profile(work.session, profile, work.now, **changes)
-        return await card_of(work.session, profile)
+        return await card_of(work, profile)
 
 
 async def set_department(app: App, *, guild_id: int, user_id: int, department: str) -> ProfileCard:
@@ -126,7 +124,7 @@ async def set_department(app: App, *, guild_id: int, user_id: int, department: s
         row = await department_choice(work.session, guild_id, department)
         profile = await members.get_or_create_profile(work.session, guild_id, user_id, work.now)
         await members.update_profile(work.session, profile, work.now, department_id=row.id)
-        return await card_of(work.session, profile)
+        return await card_of(work, profile)
 
 
 async def own_interests(app: App, *, guild_id: int, user_id: int) -> tuple[str, ...]:
@@ -140,7 +138,7 @@ async def set_interests(app: App, *, guild_id: int, user_id: int, picked: Iterab
     async with app.work() as work:
         profile = await members.get_or_create_profile(work.session, guild_id, user_id, work.now)
         await members.update_profile(work.session, profile, work.now, interests=steps.known_interests(picked))
-        return await card_of(work.session, profile)
+        return await card_of(work, profile)
 
 
 async def mark_left(app: App, *, guild_id: int, user_id: int) -> None:

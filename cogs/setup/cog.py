@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
-from bot.replies import truncate
+from bot.replies import defer, reply, truncate
 from bot.ui import PersistentModal
 from cogs.setup import service
 from cogs.setup.diagnosis import Finding, diagnose
@@ -51,7 +51,8 @@ class CodeOfConductModal(PersistentModal, id="setup:code_of_conduct:{guild_id:in
         length = await service.save_code_of_conduct(
             bot.app, guild_id=self.guild_id, actor_id=interaction.user.id, text=self.text.value.strip()
         )
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             f"Saved the code of conduct ({length} characters). New members see it during onboarding.",
             ephemeral=True,
         )
@@ -69,6 +70,7 @@ class SetupCog(
     @organizer_only()
     async def show(self, interaction: discord.Interaction) -> None:
         """Show this server's channels, roles and code of conduct."""
+        await defer(interaction)
         config = await service.settings(self.bot.app, _guild(interaction).id)
         embed = discord.Embed(title="Coalition bot settings", colour=discord.Colour.blurple())
         channels = "\n".join(
@@ -86,7 +88,7 @@ class SetupCog(
         )
         embed.add_field(name="Code of conduct", value=coc, inline=False)
         embed.set_footer(text="Run /setup check to find anything that would stop the bot from working.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="channel")
     @app_commands.describe(purpose="What the channel is for", channel="The channel; leave empty to unset")
@@ -98,11 +100,12 @@ class SetupCog(
         channel: discord.TextChannel | None = None,
     ) -> None:
         """Choose where the bot posts welcomes, introductions, campaigns, polls, reviews, audit, announcements."""
+        await defer(interaction)
         guild = _guild(interaction)
         if channel is not None:
             refusal = channel_refusal(guild, purpose, channel)
             if refusal is not None:
-                await interaction.response.send_message(refusal, ephemeral=True)
+                await reply(interaction, refusal, ephemeral=True)
                 return
         said = await service.set_channel(
             self.bot.app,
@@ -111,7 +114,7 @@ class SetupCog(
             purpose=purpose,
             channel_id=channel.id if channel else None,
         )
-        await interaction.response.send_message(said, ephemeral=True)
+        await reply(interaction, said, ephemeral=True)
 
     @app_commands.command(name="role")
     @app_commands.describe(purpose="What the role means", role="The role; leave empty to unset")
@@ -120,9 +123,11 @@ class SetupCog(
         self, interaction: discord.Interaction, purpose: RoleChoice, role: discord.Role | None = None
     ) -> None:
         """Choose the member role (given after onboarding) or the organizer role."""
+        await defer(interaction)
         guild = _guild(interaction)
         if role is not None and (role.is_default() or role.managed):
-            await interaction.response.send_message(
+            await reply(
+                interaction,
                 f"{role.mention} is managed by Discord or an integration; pick an ordinary role.",
                 ephemeral=True,
             )
@@ -138,7 +143,7 @@ class SetupCog(
             role_id=role.id if role else None,
             note=note,
         )
-        await interaction.response.send_message(said, ephemeral=True)
+        await reply(interaction, said, ephemeral=True)
 
     @app_commands.command(name="code-of-conduct")
     @organizer_only()
@@ -152,13 +157,16 @@ class SetupCog(
     @organizer_only()
     async def welcome_post(self, interaction: discord.Interaction) -> None:
         """Post the onboarding Start button in the welcome channel."""
+        await defer(interaction)
         from cogs.onboarding.views import start_view  # onboarding owns the button
 
         guild = _guild(interaction)
         channel = await self.bot.configured_channel(guild.id, "welcome")
         if channel is None:
-            await interaction.response.send_message(
-                "Set the welcome channel first with `/setup channel purpose:welcome`.", ephemeral=True
+            await reply(
+                interaction,
+                "Set the welcome channel first with `/setup channel purpose:welcome`.",
+                ephemeral=True,
             )
             return
         embed = discord.Embed(
@@ -171,12 +179,13 @@ class SetupCog(
         said = await service.record_welcome_post(
             self.bot.app, guild_id=guild.id, actor_id=interaction.user.id, channel_id=channel.id
         )
-        await interaction.response.send_message(said, ephemeral=True)
+        await reply(interaction, said, ephemeral=True)
 
     @app_commands.command(name="check")
     @organizer_only()
     async def check(self, interaction: discord.Interaction) -> None:
         """Find anything in the configuration that would stop the bot from working."""
+        await defer(interaction)
         guild = _guild(interaction)
         inputs = await service.check_inputs(self.bot.app, guild.id)
         findings = diagnose(
@@ -184,8 +193,9 @@ class SetupCog(
             inputs.settings,
             members_intent=self.bot.intents.members,
             managed_role_ids=set(inputs.discipline_role_ids),
+            mapped_role_ids=set(inputs.mapped_role_ids),
         )
-        await interaction.response.send_message(embed=check_embed(findings), ephemeral=True)
+        await reply(interaction, embed=check_embed(findings), ephemeral=True)
 
 
 def channel_refusal(guild: discord.Guild, purpose: ChannelChoice, channel: discord.TextChannel) -> str | None:

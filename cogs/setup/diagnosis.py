@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import discord
 
+from cogs.disciplines.roles import elevations
 from cogs.setup.service import GuildSettings
 from db.guilds import ALL_CHANNEL_PURPOSES, CHANNEL_PURPOSES, ROLE_PURPOSES
 
@@ -34,11 +35,13 @@ def diagnose(
     *,
     members_intent: bool,
     managed_role_ids: set[int] | None = None,
+    mapped_role_ids: set[int] | None = None,
 ) -> list[Finding]:
     """Every problem in the configuration, then every piece of advice; an empty list means all is well."""
     findings = _permissions(guild, members_intent)
     findings += _channels(guild, config)
     findings += _roles(guild, config, managed_role_ids or set())
+    findings += _lifted(guild, mapped_role_ids or set())
     findings += _unset(config)
     findings += _rollcall_threads(guild, config)
     findings += _ungated(guild, config)
@@ -129,6 +132,23 @@ def _roles(guild: discord.Guild, config: GuildSettings, managed_role_ids: set[in
         role = guild.get_role(role_id)
         if role is not None and role >= me.top_role:
             findings.append(_above_me(role, me))
+    return findings
+
+
+def _lifted(guild: discord.Guild, mapped_role_ids: set[int]) -> list[Finding]:
+    """Discipline roles an organizer mapped that a channel overwrite now lifts: the bot stopped handing them out."""
+    findings: list[Finding] = []
+    for role_id in sorted(mapped_role_ids):
+        role = guild.get_role(role_id)
+        raised = elevations(guild, role) if role is not None else []
+        if role is not None and raised:
+            findings.append(
+                Finding(
+                    f"I no longer hand out @{role.name} for its discipline: " + "; ".join(raised) + ".",
+                    f"Remove those channel permissions from @{role.name}, or delete the role so that I create "
+                    "a plain one.",
+                )
+            )
     return findings
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.text import CODE_OF_CONDUCT
 from bot.usecases import App
 from db import disciplines, guilds
 from db.guilds import ALL_CHANNEL_PURPOSES, ROLE_PURPOSES, ChannelPurpose, GuildConfig, RolePurpose
@@ -34,6 +35,8 @@ class CheckInputs:
 
     settings: GuildSettings
     discipline_role_ids: frozenset[int]
+    # Roles an organizer mapped (or adopted by name long ago): checked for channel overwrites that lift them.
+    mapped_role_ids: frozenset[int] = frozenset()
 
 
 def _settings(config: GuildConfig) -> GuildSettings:
@@ -57,7 +60,8 @@ async def check_inputs(app: App, guild_id: int) -> CheckInputs:
         config = await guilds.get_config(work.session, guild_id)
         catalog = await disciplines.list_disciplines(work.session, guild_id)
         role_ids = frozenset(d.role_id for d in catalog if d.role_id is not None)
-        return CheckInputs(_settings(config), role_ids)
+        mapped = frozenset(d.role_id for d in catalog if d.role_id is not None and d.role_origin != "created")
+        return CheckInputs(_settings(config), role_ids, mapped)
 
 
 async def set_channel(
@@ -92,7 +96,8 @@ async def set_role(
 
 
 async def save_code_of_conduct(app: App, *, guild_id: int, actor_id: int, text: str) -> int:
-    """Store the code of conduct new members agree to; returns its length."""
+    """Store the code of conduct new members agree to, cleaned (bot/text.py); returns its length."""
+    text = CODE_OF_CONDUCT.clean(text)
     async with app.work() as work:
         await guilds.set_code_of_conduct(work.session, guild_id, text, work.now)
         await work.audit(guild_id, actor_id, "setup.code_of_conduct", f"{len(text)} characters")

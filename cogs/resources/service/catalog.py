@@ -179,4 +179,4 @@ async def library(app: App, *, guild_id: int) -> tuple[ResourceInfo, ...]:
     """The guild's approved resources with their links, oldest first (for export and the link check)."""
     async with app.work() as work:
         rows = await store.all_resources(work.session, guild_id)
-        return await with_links(work.session, rows)
+        return await with_links(work, rows)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import NotFound, UserFacingError
-from bot.usecases import App
+from bot.usecases import App, Work
 from cogs.resources import search as rules
 from cogs.resources.service.catalog import ensure_library
 from cogs.resources.service.results import AddressTaken, PendingList, ResourceInfo, with_links
@@ -20,19 +18,19 @@ GONE = "That resource no longer exists in this server."
 DECIDED_BY_SOMEONE_ELSE = "That suggestion was decided a moment ago by someone else."
 
 
-async def _one(session: AsyncSession, row: store.Resource) -> ResourceInfo:
-    return (await with_links(session, [row]))[0]
+async def _one(work: Work, row: store.Resource) -> ResourceInfo:
+    return (await with_links(work, [row]))[0]
 
 
-async def _found(session: AsyncSession, guild_id: int, resource_id: int) -> store.Resource:
-    resource = await store.get_resource(session, guild_id, resource_id)
+async def _found(work: Work, guild_id: int, resource_id: int) -> store.Resource:
+    resource = await store.get_resource(work.session, guild_id, resource_id)
     if resource is None:
         raise NotFound(GONE)
     return resource
 
 
-async def _pending(session: AsyncSession, guild_id: int, resource_id: int) -> store.Resource:
-    resource = await _found(session, guild_id, resource_id)
+async def _pending(work: Work, guild_id: int, resource_id: int) -> store.Resource:
+    resource = await _found(work, guild_id, resource_id)
     if resource.status != "pending":
         raise UserFacingError(f"That suggestion was already decided: {STATUS_TEXT[resource.status].lower()}.")
     return resource
@@ -74,7 +72,7 @@ async def suggest_resource(
                 area_keys=[area] if area else [],
                 now=work.now,
             )
-        return await _one(work.session, resource)
+        return await _one(work, resource)
 
 
 async def note_review_card(
@@ -91,22 +89,22 @@ async def review_card(app: App, *, guild_id: int, resource_id: int, pending: boo
     """A resource for an organizer's review; with `pending`, only while it waits for a decision."""
     async with app.work() as work:
         if pending:
-            resource = await _pending(work.session, guild_id, resource_id)
+            resource = await _pending(work, guild_id, resource_id)
         else:
-            resource = await _found(work.session, guild_id, resource_id)
-        return await _one(work.session, resource)
+            resource = await _found(work, guild_id, resource_id)
+        return await _one(work, resource)
 
 
 async def approve_suggestion(app: App, *, guild_id: int, actor_id: int, resource_id: int) -> ResourceInfo:
     """Approve a pending suggestion; it appears in search at once."""
     async with app.work() as work:
-        resource = await _pending(work.session, guild_id, resource_id)
+        resource = await _pending(work, guild_id, resource_id)
         try:
             resource = await store.approve(work.session, resource, actor_id, work.now)
         except store.AlreadyDecided:
             raise UserFacingError(DECIDED_BY_SOMEONE_ELSE) from None
         await work.audit(guild_id, actor_id, "resources.approve", f"#{resource.id} {resource.title}")
-        return await _one(work.session, resource)
+        return await _one(work, resource)
 
 
 async def reject_suggestion(
@@ -114,7 +112,7 @@ async def reject_suggestion(
 ) -> ResourceInfo:
     """Reject a pending suggestion with a reason the suggester will read."""
     async with app.work() as work:
-        resource = await _found(work.session, guild_id, resource_id)
+        resource = await _found(work, guild_id, resource_id)
         if resource.status != "pending":
             raise UserFacingError("That suggestion was already decided.")
         try:
@@ -122,7 +120,7 @@ async def reject_suggestion(
         except store.AlreadyDecided:
             raise UserFacingError("That suggestion was already decided by someone else.") from None
         await work.audit(guild_id, actor_id, "resources.reject", f"#{resource.id} {resource.title}")
-        return await _one(work.session, resource)
+        return await _one(work, resource)
 
 
 async def edit_resource(
@@ -138,13 +136,13 @@ async def edit_resource(
 ) -> ResourceInfo:
     """Change a resource's title, address, summary and publisher."""
     async with app.work() as work:
-        resource = await _found(work.session, guild_id, resource_id)
+        resource = await _found(work, guild_id, resource_id)
         with _refusals():
             await store.update_details(
                 work.session, resource, title=title, url=url, summary=summary, publisher=publisher
             )
         await work.audit(guild_id, actor_id, "resources.edit", f"#{resource.id} {resource.title}")
-        return await _one(work.session, resource)
+        return await _one(work, resource)
 
 
 async def pending_suggestions(app: App, *, guild_id: int, limit: int) -> PendingList:
@@ -152,7 +150,7 @@ async def pending_suggestions(app: App, *, guild_id: int, limit: int) -> Pending
     async with app.work() as work:
         pending = await store.pending_resources(work.session, guild_id, limit)
         total = await store.count_pending(work.session, guild_id)
-        return PendingList(total, await with_links(work.session, pending))
+        return PendingList(total, await with_links(work, pending))
 
 
 def _recommendation_links(wanted: rules.RecommendationFilter | None) -> tuple[Sequence[str], Sequence[str]]:
@@ -180,7 +178,7 @@ async def add_resource(
     area_keys, principle_ids = _recommendation_links(recommendation)
     async with app.work() as work:
         await ensure_library(work, guild_id)
-        discipline_id = await discipline_id_for(work.session, guild_id, discipline)
+        discipline_id = await discipline_id_for(work, guild_id, discipline)
         with _refusals():
             resource = await store.create_resource(
                 work.session,
@@ -198,7 +196,7 @@ async def add_resource(
                 now=work.now,
             )
         await work.audit(guild_id, actor_id, "resources.add", f"#{resource.id} {resource.title}")
-        return await _one(work.session, resource)
+        return await _one(work, resource)
 
 
 async def remove_resource(app: App, *, guild_id: int, actor_id: int, resource_id: int) -> str:

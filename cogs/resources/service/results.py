@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import UserFacingError
+from bot.usecases import Work
 from cogs.resources import texts
 from db import resources as store
 
@@ -126,7 +125,7 @@ def resource_info(row: store.Resource, links: store.Links | None = None) -> Reso
     )
 
 
-async def with_links(session: AsyncSession, rows: Sequence[store.Resource]) -> tuple[ResourceInfo, ...]:
+async def with_links(work: Work, rows: Sequence[store.Resource]) -> tuple[ResourceInfo, ...]:
     """Frozen copies of these resources with their links, in the same order."""
-    links = await store.links_of(session, [row.id for row in rows if row.id is not None])
+    links = await store.links_of(work.session, [row.id for row in rows if row.id is not None])
     return tuple(resource_info(row, links.get(row.id or 0)) for row in rows)

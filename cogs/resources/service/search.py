@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import NotFound, UserFacingError
-from bot.usecases import App
+from bot.usecases import App, Work
 from cogs.resources import report
 from cogs.resources import search as rules
 from cogs.resources.service.catalog import ensure_library
@@ -18,11 +16,11 @@ from db import resources as store
 SEARCH_KEPT_FOR = timedelta(days=30)
 
 
-async def discipline_id_for(session: AsyncSession, guild_id: int, value: str | None) -> int | None:
+async def discipline_id_for(work: Work, guild_id: int, value: str | None) -> int | None:
     """The discipline an option names (by id or name); UserFacingError when the guild has none such."""
     if not value:
         return None
-    for discipline in await discipline_db.list_disciplines(session, guild_id):
+    for discipline in await discipline_db.list_disciplines(work.session, guild_id):
         if discipline.id is not None and (
             value == str(discipline.id) or rules.fold(value) == rules.fold(discipline.name)
         ):
@@ -30,7 +28,7 @@ async def discipline_id_for(session: AsyncSession, guild_id: int, value: str | N
     raise UserFacingError("I do not know that discipline here. Please pick one of the suggestions.")
 
 
-async def _describe(session: AsyncSession, saved: store.ResourceSearch) -> str:
+async def _describe(work: Work, saved: store.ResourceSearch) -> str:
     parts = []
     if saved.query:
         parts.append(f"“{saved.query}”")
@@ -38,22 +36,24 @@ async def _describe(session: AsyncSession, saved: store.ResourceSearch) -> str:
     if wanted is not None:
         parts.append(wanted.label)
     if saved.discipline_id is not None:
-        discipline = await session.get(discipline_db.Discipline, saved.discipline_id)
+        discipline = await work.session.get(discipline_db.Discipline, saved.discipline_id)
         if discipline is not None:
             parts.append(discipline.name)
     return " · ".join(parts) or "everything"
 
 
-async def _page(session: AsyncSession, saved: store.ResourceSearch, ids: list[int], page: int) -> SearchPage:
+async def _page(work: Work, saved: store.ResourceSearch, ids: list[int], page: int) -> SearchPage:
     assert saved.id is not None  # a saved search was flushed
     page = rules.clamp_page(page, len(ids))
-    shown = await store.load_in_order(session, ids[page * rules.PAGE_SIZE : (page + 1) * rules.PAGE_SIZE])
+    shown = await store.load_in_order(
+        work.session, ids[page * rules.PAGE_SIZE : (page + 1) * rules.PAGE_SIZE]
+    )
     return SearchPage(
         search_id=saved.id,
-        describe=await _describe(session, saved),
+        describe=await _describe(work, saved),
         page=page,
         total=len(ids),
-        resources=await with_links(session, shown),
+        resources=await with_links(work, shown),
     )
 
 
@@ -70,7 +70,7 @@ async def search_library(
     text = query.strip()
     async with app.work() as work:
         await ensure_library(work, guild_id)
-        discipline_id = await discipline_id_for(work.session, guild_id, discipline)
+        discipline_id = await discipline_id_for(work, guild_id, discipline)
         ids = await store.search_ids(
             work.session, guild_id, text, recommendation=recommendation, discipline_id=discipline_id
         )
@@ -88,7 +88,7 @@ async def search_library(
             discipline_id,
             work.now,
         )
-        return await _page(work.session, saved, ids, 0)
+        return await _page(work, saved, ids, 0)
 
 
 async def turn_page(app: App, *, guild_id: int, user_id: int, search_id: int, page: int) -> SearchPage:
@@ -112,7 +112,7 @@ async def turn_page(app: App, *, guild_id: int, user_id: int, search_id: int, pa
         )
         if not ids:
             raise NotFound("Nothing matches that search any more. Please search again.")
-        return await _page(work.session, saved, ids, page)
+        return await _page(work, saved, ids, page)
 
 
 async def area_overview(app: App, *, guild_id: int, area_key: str) -> AreaOverview:
@@ -125,8 +125,8 @@ async def area_overview(app: App, *, guild_id: int, area_key: str) -> AreaOvervi
         listed = {r.id for r in linked}
         return AreaOverview(
             area_key,
-            await with_links(work.session, linked),
-            await with_links(work.session, [r for r in overviews if r.id not in listed][:3]),
+            await with_links(work, linked),
+            await with_links(work, [r for r in overviews if r.id not in listed][:3]),
         )
 
 
