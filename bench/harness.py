@@ -5,10 +5,11 @@ The API (used by the campaign burst bench and test, and meant for the polls benc
 - `await open_world(bot, members=200)` -> `World`: starts SimCord around `bot` with a guild, an
   organizer (Manage Server), a `#campaigns` and a `#general` channel and `members` plain members.
   `await world.close()` shuts it down (one live world per event loop).
-- `BareBot()`: a discord.py client that answers every component interaction with a deferred update and
-  does nothing else: the baseline every figure is divided by. `post_button(world, custom_id)` puts a
+- `BareBot()`: a discord.py client that answers every component interaction with a deferred update (and
+  every slash command with a one-line ephemeral message) and does nothing else: the baseline every figure
+  is divided by. `post_button(world, custom_id)` puts a
   message with one button in `#general` for it (written straight into SimCord, as the bare bot has no
-  commands).
+  commands); `post_buttons(env, channel_id, custom_ids)` does the same in any channel.
 - `click_payload(env, actor, message, custom_id)`: a raw INTERACTION_CREATE payload for `actor` clicking
   the button `custom_id` on `message`, built the way SimCord's actors build theirs (with
   `forge_from=` the button's id in the copied message is replaced, to simulate a forged custom_id).
@@ -87,25 +88,34 @@ async def open_coalition_world(workdir: Path, name: str, members: int) -> tuple[
 
 
 class BareBot(discord.Client):
-    """The baseline: acknowledges every component click with a deferred update, nothing more."""
+    """The baseline: acknowledges every click with a deferred update and every command with a line, nothing more."""
 
-    def __init__(self) -> None:
-        super().__init__(intents=discord.Intents.default())
+    def __init__(self, intents: discord.Intents | None = None) -> None:
+        super().__init__(intents=intents or discord.Intents.default())
         self.acknowledged = 0
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         if interaction.type == discord.InteractionType.component:
             await interaction.response.defer()
             self.acknowledged += 1
+        elif interaction.type == discord.InteractionType.application_command:
+            await interaction.response.send_message("Done.", ephemeral=True)
+            self.acknowledged += 1
 
 
 def post_button(world: World, custom_id: str, label: str = "Sign up") -> Any:
     """Put a message from the bot with one button into #general (for the bare bot); returns the stored message."""
-    backend = world.env.backend
-    components = [
-        {"type": 1, "components": [{"type": 2, "style": 3, "label": label, "custom_id": custom_id}]}
-    ]
-    return backend.create_message(world.general.id, backend.bot_user.id, "Bench card", components=components)
+    return post_buttons(world.env, world.general.id, [custom_id], label=label)
+
+
+def post_buttons(
+    env: Env, channel_id: int, custom_ids: Sequence[str], *, label: str = "Go", content: str = "Bench card"
+) -> Any:
+    """Put a message from the bot with one button per custom id (at most 25) into a channel; return it."""
+    backend = env.backend
+    buttons = [{"type": 2, "style": 1, "label": label, "custom_id": custom_id} for custom_id in custom_ids]
+    rows = [{"type": 1, "components": buttons[start : start + 5]} for start in range(0, len(buttons), 5)]
+    return backend.create_message(channel_id, backend.bot_user.id, content, components=rows)
 
 
 def stored_message(env: Env, message: Any) -> Any:
@@ -128,12 +138,44 @@ def click_payload(
         user_id=actor.id,
         data={"custom_id": custom_id, "component_type": ComponentType.BUTTON},
     )
-    message_payload = copy.deepcopy(dict(serializers.message_payload(backend, stored)))
+    message_payload: dict[str, Any] = copy.deepcopy(dict(serializers.message_payload(backend, stored)))
     if forge_from is not None:
         _replace_custom_id(message_payload.get("components") or [], forge_from, custom_id)
     payload["message"] = message_payload
     record.source_message_id = stored.id
     return record, payload
+
+
+def command_payload(
+    env: Env, actor: Any, channel: Any, name: str, options: dict[str, str | int] | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """A raw INTERACTION_CREATE payload for `actor` running the slash command `name` ("group sub") in `channel`."""
+    backend = env.backend
+    parts = name.split()
+    root = backend.find_command(parts[0], actor.guild.id, type=1)
+    typed: list[dict[str, Any]] = [
+        {"type": 3 if isinstance(value, str) else 4, "name": key, "value": value}
+        for key, value in (options or {}).items()
+    ]
+    # The innermost name is a subcommand (type 1), any name between it and the root a group (type 2).
+    for depth, part in enumerate(reversed(parts[1:])):
+        typed = [{"type": 1 if depth == 0 else 2, "name": part, "options": typed}]
+    data: dict[str, Any] = {
+        "id": root["id"] if root else str(backend.snowflake()),
+        "name": parts[0],
+        "type": 1,
+        "options": typed,
+    }
+    if root and root.get("guild_id"):
+        data["guild_id"] = root["guild_id"]
+    return sim_interactions.base_payload(
+        backend,
+        type=InteractionType.APPLICATION_COMMAND,
+        channel_id=channel.id,
+        guild_id=actor.guild.id,
+        user_id=actor.id,
+        data=data,
+    )
 
 
 def _replace_custom_id(components: list[dict[str, Any]], old: str, new: str) -> None:

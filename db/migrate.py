@@ -27,9 +27,16 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
+# Any fixed number: the key of the PostgreSQL advisory lock that lets one process migrate at a time.
+MIGRATION_LOCK = 7_414_021
+
+
 async def upgrade(database: Database, revision: str = "heads") -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema (processes starting together take turns on PostgreSQL)."""
     async with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends: a second process waits, then finds nothing left to do.
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         await connection.run_sync(_run, "upgrade", revision)
 
 

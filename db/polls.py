@@ -437,4 +437,8 @@ async def scrub_deleted_ballots(engine: AsyncEngine) -> None:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
         # VACUUM FULL locks the tables while it rewrites them; give up rather than queue behind a long reader.
         await autocommit.exec_driver_sql("SET lock_timeout = '5s'")
-        await autocommit.exec_driver_sql("VACUUM (FULL) poll_ballot, poll")
+        try:
+            await autocommit.exec_driver_sql("VACUUM (FULL) poll_ballot, poll")
+        finally:
+            # The connection goes back to the pool: later units of work wait for locks as usual.
+            await autocommit.exec_driver_sql("RESET lock_timeout")

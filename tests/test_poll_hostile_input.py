@@ -42,6 +42,6 @@ async def test_a_question_of_invisible_characters_only_is_refused(coalition: Coa
         coalition.general, "poll create", question="\u200b\u202e\u3164", options="Yes | No", closes="1d"
     )
 
-    assert "question is empty" in _said(refused)
+    assert "cannot be blank" in _said(refused)
     async with coalition.bot.database.session() as session:
         assert await store.list_polls(session, coalition.guild.id) == []

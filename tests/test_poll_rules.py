@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.text import TextRefused
 from bot.timeparse import TimeError, parse_when, parse_zone
 from cogs.polls import rules, tally
 from cogs.polls.chart import render_results_chart, results_figure
@@ -183,7 +184,7 @@ def test_an_option_of_invisible_characters_only_is_empty(text):
 
 @pytest.mark.parametrize("text", ["\u200b\u200b", "\u202e \u2066", "\u3164"])
 def test_a_question_of_invisible_characters_only_is_refused(text):
-    with pytest.raises(rules.PollRuleError, match="question is empty"):
+    with pytest.raises(TextRefused, match="cannot be blank"):
         rules.clean_question(text)
 
 

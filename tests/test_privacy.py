@@ -105,6 +105,7 @@ async def test_member_exports_everything_then_deletes_it_and_nothing_of_theirs_r
         assert await privacy.find_member_id(session, member.id) == []
         ballots = await session.scalar(text("SELECT COUNT(*) FROM poll_ballot"))
     assert ballots == 0  # the named vote is gone, so the poll counts it no more
+    assert "0 ballots" in coalition.channels["polls"].last_message.embeds[0].footer.text
     assert await _campaign_totals(coalition) == totals_before
     roles = coalition.bot.get_guild(coalition.guild.id).get_member(member.id).roles
     assert [role.name for role in roles if not role.is_default()] == []
@@ -176,3 +177,44 @@ async def test_a_member_who_returns_in_time_keeps_their_profile(coalition: Coali
 
     async with coalition.bot.database.session() as session:
         assert "member_profile.user_id" in await privacy.find_member_id(session, member.id)
+
+
+async def test_departures_and_returns_while_the_bot_was_offline_are_caught_up_at_start_up(
+    coalition: Coalition, make_bot
+):
+    from sqlalchemy import select as select_rows
+
+    from db import jobs
+    from db.members import MemberProfile
+
+    member = coalition.member
+    summary = await walk_to(member.user, last_dm(coalition, member), "summary")
+    await member.user.click(summary, label="Confirm")
+    gone_id = 424242424242424242
+    now = discord.utils.utcnow()
+    async with coalition.bot.database.session() as session:
+        # Someone who finished onboarding and left while the bot was down, and the member marked as gone.
+        session.add(
+            MemberProfile(
+                guild_id=coalition.guild.id,
+                user_id=gone_id,
+                display_name="Gone",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        profile = await session.scalar(select_rows(MemberProfile).where(MemberProfile.user_id == member.id))
+        profile.left_at = now
+        session.add(profile)
+
+    await coalition.env.restart_bot(make_bot())
+    await coalition.env.settle()
+
+    async with coalition.bot.database.session() as session:
+        gone = await session.scalar(select_rows(MemberProfile).where(MemberProfile.user_id == gone_id))
+        back = await session.scalar(select_rows(MemberProfile).where(MemberProfile.user_id == member.id))
+        expiry = await jobs.get(session, f"privacy.expire:{coalition.guild.id}:{gone_id}")
+    assert gone.left_at is not None
+    assert back.left_at is None
+    assert expiry is not None
+    assert expiry.status == jobs.PENDING

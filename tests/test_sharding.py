@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -178,3 +179,22 @@ def test_two_sharded_bots_on_one_database_each_close_their_own_guilds_poll_once(
     closing = asyncio.run(closing_jobs())
     assert sorted(job.status for job in closing) == [jobs.DONE, jobs.DONE]
     assert sorted(str(job.claimed_by) for job in closing) == sorted(str(run["worker"]) for run in runs)
+
+
+async def test_two_processes_starting_together_both_migrate_an_empty_database():
+    from tests.conftest import POSTGRES_URL, _pg_admin, _pg_url
+
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set; .ci/run starts a PostgreSQL server and sets it")
+    from db import migrate
+
+    name = f"coalition_race_{uuid.uuid4().hex[:8]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    first, second = Database(_pg_url(name)), Database(_pg_url(name))
+    try:
+        await asyncio.gather(migrate.upgrade(first), migrate.upgrade(second))
+        assert not await migrate.pending(first)
+    finally:
+        await first.dispose()
+        await second.dispose()
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

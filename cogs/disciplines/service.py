@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from discord.utils import escape_markdown, escape_mentions  # text helpers only; no Discord call here
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import NotFound, UserFacingError
 from bot.text import DISCIPLINE_NAME
@@ -130,8 +129,8 @@ async def _find(work: Work, guild_id: int, name: str) -> Discipline:
     return found
 
 
-async def _get(session: AsyncSession, guild_id: int, discipline_id: int) -> Discipline:
-    found = await catalog.get_discipline(session, guild_id, discipline_id)
+async def _get(work: Work, guild_id: int, discipline_id: int) -> Discipline:
+    found = await catalog.get_discipline(work.session, guild_id, discipline_id)
     if found is None:
         raise NotFound("That discipline no longer exists; `/discipline list` shows the current ones.")
     return found
@@ -276,7 +275,7 @@ async def directory_page(
 ) -> DirectoryPage:
     """One page of the members of a discipline who chose to be listed (current members only)."""
     async with app.work() as work:
-        discipline = _entry(await _get(work.session, guild_id, discipline_id))
+        discipline = _entry(await _get(work, guild_id, discipline_id))
         total = await catalog.directory_count(work.session, guild_id, discipline_id)
         count = max(1, -(-total // page_size))
         number = max(0, min(number, count - 1))

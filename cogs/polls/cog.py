@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -114,8 +115,9 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
             department_mode=one_per_department,
             ballot_secret=self.ballot_secret,
         )
-        target = await self._poll_channel(interaction, channel)
+        # Before anything waits on the database (the channel setting, then the poll itself).
         await defer(interaction)
+        target = await self._poll_channel(interaction, channel)
         created = await service.create_poll(
             self.bot.app,
             guild_id=interaction.guild.id,
@@ -201,11 +203,11 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
         """Show a poll's results with a chart (live-results polls, closed polls, or organizers)."""
         assert interaction.guild_id is not None
         poll_id = service.parse_poll_ref(poll)
+        await defer(interaction)
         organizer = await is_organizer(self.bot, interaction.user, interaction.guild)
         shown = await service.poll_results(
             self.bot.app, guild_id=interaction.guild_id, poll_id=poll_id, organizer=organizer
         )
-        await defer(interaction)
         embed, file = await self._results_with_chart(shown)
         hidden = shown.poll.is_open and not shown.poll.live_results
         note = "Hidden from members until the poll closes." if hidden else None
@@ -243,6 +245,7 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
     async def list_polls(self, interaction: discord.Interaction) -> None:
         """List this server's open polls and the latest closed ones."""
         assert interaction.guild_id is not None
+        await defer(interaction)
         found = await service.list_polls(self.bot.app, guild_id=interaction.guild_id, limit=15)
         if not found:
             await reply(interaction, "There are no polls in this server yet.", ephemeral=True)
@@ -284,8 +287,14 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
     async def cast_vote(
         self, interaction: discord.Interaction, poll_id: int, choices: Sequence[int], *, edit: bool = False
     ) -> None:
-        """Record (or replace) the member's ballot, tell them, and refresh live results."""
+        """Acknowledge at once, record (or replace) the member's ballot, tell them, and refresh live results."""
         guild_id, voter = self._voter(interaction)
+        # Answer first: whatever queue the vote then waits in, Discord's 3-second window is already met.
+        acknowledged = await self._retry_once(
+            interaction.response.defer
+            if edit
+            else partial(interaction.response.defer, ephemeral=True, thinking=True)
+        )
         # Live counts are redrawn once the votes arriving together have all been recorded.
         with self.edits.busy(poll_id):
             result = await service.vote(
@@ -296,32 +305,42 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
                 choices=choices,
                 ballot_secret=self.ballot_secret,
             )
-            await self._answer_vote(interaction, views.vote_answer(result), edit=edit)
+            text = views.vote_answer(result)
+            answered = acknowledged and await self._retry_once(
+                partial(interaction.edit_original_response, content=text, view=None)
+                if edit
+                else partial(interaction.followup.send, text, ephemeral=True)
+            )
+            if not answered:
+                # The ballot is stored and the live counts still follow; only the confirmation could not be shown.
+                log.warning("Vote of user %s stored, but its answer could not be sent", interaction.user.id)
             if result.poll.live_results:
                 self.edits.request(poll_id, lambda: self._edit_live_message(poll_id, guild_id))
 
-    async def _answer_vote(self, interaction: discord.Interaction, text: str, *, edit: bool) -> None:
-        """Tell the member their vote is stored; a refused answer is tried once more, never turned into an apology."""
+    @staticmethod
+    async def _retry_once(send: Callable[[], Awaitable[object]]) -> bool:
+        """Send one answer, trying once more when Discord refuses it; False when it could not be sent."""
         for attempt in range(2):
             try:
-                if edit:
-                    await interaction.response.edit_message(content=text, view=None)
-                else:
-                    await interaction.response.send_message(text, ephemeral=True)
-                return
+                await send()
+                return True
             except discord.NotFound:
-                break  # the interaction expired: nothing can reach the member through it any more
+                return False  # the interaction expired: nothing reaches the member through it any more
             except discord.HTTPException:
                 if attempt:
-                    break
-        # The ballot is stored and the live counts still follow; only the confirmation could not be shown.
-        log.warning("Vote of user %s stored, but its answer could not be sent", interaction.user.id)
+                    return False
+        return False
 
     async def show_ranking(
         self, interaction: discord.Interaction, poll_id: int, picks: Sequence[int], *, first: bool = False
     ) -> None:
         """Show the next ranking step (a new private message on the first step, an edit afterwards)."""
         guild_id, voter = self._voter(interaction)
+        # Answer first, as votes do: the step is read from the database only after Discord has its answer.
+        if first:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        else:
+            await interaction.response.defer()
         step = await service.ranking_step(
             self.bot.app,
             guild_id=guild_id,
@@ -334,9 +353,9 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
         content = views.ranking_prompt(step.poll, step.picks, step.current)
         view = views.ranking_view(step.poll, step.picks)
         if first:
-            await interaction.response.send_message(content, view=view, ephemeral=True)
+            await interaction.followup.send(content, view=view, ephemeral=True)
         else:
-            await interaction.response.edit_message(content=content, view=view)
+            await interaction.edit_original_response(content=content, view=view)
 
     async def _edit_live_message(self, poll_id: int, guild_id: int) -> None:
         shown = await service.live_results(self.bot.app, guild_id=guild_id, poll_id=poll_id)
@@ -351,6 +370,12 @@ class PollsCog(commands.GroupCog, group_name="poll", group_description="Polls th
             # Refused for now (a 500, a rate limit): redraw again soon rather than wait for the next vote.
             retry_at = await service.schedule_live_refresh(self.bot.app, guild_id=guild_id, poll_id=poll_id)
             log.warning("Could not refresh live results of poll %s; trying again at %s", poll_id, retry_at)
+
+    @commands.Cog.listener()
+    async def on_member_forgotten(self, guild_id: int, deletion: Any) -> None:
+        """A member deleted their data: their named ballots are gone, so live counts are redrawn."""
+        for poll_id in deletion.polls_recounted:
+            await self._edit_live_message(poll_id, guild_id)
 
     async def run_refresh_job(self, job: ScheduledJob) -> None:
         if job.guild_id is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+
+from bot import text
 
 MIN_OPTIONS = 2
 # One select menu holds 25 options: the most a poll can offer and still fit on its message.
@@ -28,47 +29,14 @@ class PollRuleError(ValueError):
     """Input that breaks a poll rule; the message is written for the organizer or member."""
 
 
-# Letters that draw nothing: some clients let them pass for a name or an option.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
-_ZERO_WIDTH_JOINER = "\u200d"
+def clean_question(value: str) -> str:
+    """The poll's question as shown: cleaned by the shared validator, refused when nothing visible is left."""
+    return text.POLL_QUESTION.clean(value)
 
 
-def clean_text(text: str) -> str:
-    """Text as the poll shows it: no direction overrides, zero-width or control characters, spaces folded.
-
-    The zero-width joiner stays, because emoji such as family or flag sequences are built with it.
-    """
-    kept = "".join(
-        char
-        for char in text
-        if char == _ZERO_WIDTH_JOINER
-        or not (unicodedata.category(char) in ("Cf", "Cc") or char in _BLANK_LETTERS)
-        or char in "\t\n"
-    )
-    return " ".join(kept.split())
-
-
-def visible_key(text: str) -> str:
-    """What a reader sees of a text, to find options that differ only by invisible characters or case."""
-    folded = unicodedata.normalize("NFKC", clean_text(text).replace(_ZERO_WIDTH_JOINER, "")).casefold()
-    return " ".join(folded.split())
-
-
-def clean_question(text: str) -> str:
-    """The poll's question as shown, refused when nothing visible is left."""
-    question = clean_text(text)
-    if not question:
-        raise PollRuleError("The question is empty once invisible characters are removed. Please type one.")
-    if len(question) > QUESTION_MAX:
-        raise PollRuleError(
-            f"The question must be {QUESTION_MAX} characters or fewer; it has {len(question)}."
-        )
-    return question
-
-
-def parse_options(text: str) -> list[str]:
+def parse_options(typed: str) -> list[str]:
     """Split options typed as `A | B | C` (or one per line), refusing too few, too many, empty or repeated."""
-    parts = [clean_text(part) for part in re.split(r"[|\n]", text)]
+    parts = [text.clean_text(part) for part in re.split(r"[|\n]", typed)]
     if any(not part for part in parts):
         if parts and not parts[-1] and all(parts[:-1]):
             parts = parts[:-1]  # a trailing separator is harmless
@@ -89,7 +57,7 @@ def parse_options(text: str) -> list[str]:
         )
     seen: set[str] = set()
     for part in parts:
-        folded = visible_key(part)
+        folded = text.option_key(part)
         if folded in seen:
             raise PollRuleError(f"The option “{part}” is listed twice. Each option must be different.")
         seen.add(folded)
@@ -126,10 +94,10 @@ def encode_picks(picks: Sequence[int]) -> str:
     return "".join(_INDEX_DIGITS[index] for index in picks)
 
 
-def decode_picks(text: str) -> list[int]:
-    if any(char not in _INDEX_DIGITS for char in text):
+def decode_picks(code: str) -> list[int]:
+    if any(char not in _INDEX_DIGITS for char in code):
         raise PollRuleError("That ranking was not made by this bot. Please start again from the poll.")
-    return [_INDEX_DIGITS.index(char) for char in text]
+    return [_INDEX_DIGITS.index(char) for char in code]
 
 
 def ordinal(number: int) -> str:

@@ -135,6 +135,11 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         if not self.bot.intents.members:
             return  # without the members intent the member list is partial: marking from it would be wrong
         for guild in list(self.bot.guilds):
+            if not guild.chunked:
+                await guild.chunk()  # every member: anyone missing from a partial list would seem departed
+            if guild.member_count is not None and len(guild.members) < guild.member_count:
+                log.info("Guild %s's members are not all loaded; departures are not caught up now", guild.id)
+                continue
             present = {member.id for member in guild.members}
             left, returned = await service.catch_up_departures(
                 self.bot.app,

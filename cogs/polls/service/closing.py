@@ -19,10 +19,7 @@ log = logging.getLogger(__name__)
 
 async def close_poll_now(app: App, *, guild_id: int, poll_id: int, closed_by: int) -> ClosedPoll:
     """Close an open poll on an organizer's word; audited."""
-    poll = await poll_in_guild(app, guild_id, poll_id)
-    if not poll.is_open:
-        raise UserFacingError(f"Poll #{poll_id} is already closed.")
-    closed = await _close(app, poll_id, closed_by)
+    closed = await _close(app, poll_id, closed_by, guild_id=guild_id)
     if closed is None:
         raise NotFound(f"There is no poll #{poll_id} in this server.")
     return closed
@@ -36,8 +33,13 @@ async def close_due_poll(app: App, *, poll_id: int) -> ClosedPoll | None:
     return closed
 
 
-async def _close(app: App, poll_id: int, closed_by: int | None) -> ClosedPoll | None:
+async def _close(
+    app: App, poll_id: int, closed_by: int | None, *, guild_id: int | None = None
+) -> ClosedPoll | None:
+    """Close the poll once (an organizer's close is checked against their server and refused twice)."""
     async with app.work() as work:
+        if guild_id is not None and not (await poll_in_guild(work, guild_id, poll_id)).is_open:
+            raise UserFacingError(f"Poll #{poll_id} is already closed.")
         closed = await store.close_poll(work.session, poll_id, work.now, closed_by)
         poll = await work.session.get(Poll, poll_id, populate_existing=True)
         if poll is None:

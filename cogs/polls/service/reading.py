@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import NotFound, UserFacingError
-from bot.usecases import App
+from bot.usecases import App, Work
 from cogs.polls import tally
 from cogs.polls.service.results import PollExport, PollInfo, PollResults, poll_info, stamp
 from db import polls as store
@@ -18,9 +18,9 @@ def parse_poll_ref(value: str) -> int:
     return int(text)
 
 
-async def poll_in_guild(app: App, guild_id: int, poll_id: int) -> Poll:
-    async with app.work() as work:
-        poll = await store.get_poll(work.session, guild_id, poll_id)
+async def poll_in_guild(work: Work, guild_id: int, poll_id: int) -> Poll:
+    """The poll with this number in this server, or say there is none."""
+    poll = await store.get_poll(work.session, guild_id, poll_id)
     if poll is None:
         raise NotFound(f"There is no poll #{poll_id} in this server.")
     return poll
@@ -39,22 +39,17 @@ async def open_secret_polls(app: App) -> int:
         return await store.count_open_secret_polls(work.session)
 
 
-async def _results(app: App, poll: Poll) -> PollResults:
-    assert poll.id is not None
-    async with app.work() as work:
-        ballots = await store.ballot_choices(work.session, poll.id)
-    info = poll_info(poll)
-    return PollResults(info, tally.outcome(info.kind, len(info.options), ballots, info.quorum))
-
-
 async def poll_results(app: App, *, guild_id: int, poll_id: int, organizer: bool) -> PollResults:
     """A poll's results, for anyone once it closed or when they are live, and for organizers always."""
-    poll = await poll_in_guild(app, guild_id, poll_id)
-    if poll.is_open and not poll.live_results and not organizer:
-        raise UserFacingError(
-            f"The results of this poll stay hidden until it closes {stamp(poll.closes_at, 'R')}."
-        )
-    return await _results(app, poll)
+    async with app.work() as work:
+        poll = await poll_in_guild(work, guild_id, poll_id)
+        if poll.is_open and not poll.live_results and not organizer:
+            raise UserFacingError(
+                f"The results of this poll stay hidden until it closes {stamp(poll.closes_at, 'R')}."
+            )
+        ballots = await store.ballot_choices(work.session, poll_id)
+        info = poll_info(poll)
+    return PollResults(info, tally.outcome(info.kind, len(info.options), ballots, info.quorum))
 
 
 async def live_results(app: App, *, guild_id: int, poll_id: int) -> PollResults | None:
@@ -70,11 +65,11 @@ async def live_results(app: App, *, guild_id: int, poll_id: int) -> PollResults 
 
 async def export_poll(app: App, *, guild_id: int, poll_id: int, actor_id: int) -> PollExport:
     """Totals, and each ballot with its voter on a named poll; audited."""
-    poll = await poll_in_guild(app, guild_id, poll_id)
     async with app.work() as work:
+        poll = await poll_in_guild(work, guild_id, poll_id)
         choices = await store.ballot_choices(work.session, poll_id)
         ballots = () if poll.secret else tuple(await store.named_ballots(work.session, poll_id))
         await work.audit(guild_id, actor_id, "poll.export", f"#{poll_id}")
-    info = poll_info(poll)
+        info = poll_info(poll)
     outcome = tally.outcome(info.kind, len(info.options), choices, info.quorum)
     return PollExport(PollResults(info, outcome), ballots)
