@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
+from db import departments as _departments  # noqa: F401  # the table department_id refers to
 from db.types import Snowflake, UTCDateTime
 
 # Field limits, shared by the onboarding modal, /profile edit and imports.
@@ -31,6 +32,10 @@ class MemberProfile(SQLModel, table=True):
     organization: str | None = Field(default=None, max_length=ORGANIZATION_MAX)
     # Lower-cased, whitespace-folded organization: "one ballot per health department" groups on it.
     organization_key: str | None = Field(default=None, max_length=ORGANIZATION_MAX, index=True)
+    # The known department the member works for (`db/departments.py`); polls count one ballot per it.
+    department_id: int | None = Field(
+        default=None, sa_column_args=[ForeignKey("department.id", ondelete="SET NULL")]
+    )
     jurisdiction: str | None = Field(default=None, max_length=JURISDICTION_MAX)
     state: str | None = Field(default=None, max_length=STATE_MAX)
     job_title: str | None = Field(default=None, max_length=JOB_TITLE_MAX)

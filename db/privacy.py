@@ -86,9 +86,16 @@ async def _profile(session: AsyncSession, guild_id: int, user_id: int) -> dict[s
     )
     if row is None:
         return None
+    department = _table("department")
+    department_name = (
+        await session.scalar(select(department.c.name).where(department.c.id == row["department_id"]))
+        if row["department_id"] is not None
+        else None
+    )
     return {
         "display_name": row["display_name"],
         "organization": row["organization"],
+        "health_department": department_name,
         "jurisdiction": row["jurisdiction"],
         "state": row["state"],
         "job_title": row["job_title"],

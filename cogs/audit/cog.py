@@ -13,7 +13,7 @@ from bot.replies import defer, truncate
 from cogs.audit import service
 
 # The kind filter rides in the arrows' key: 0 is "every kind", otherwise its index in this list.
-KINDS = ("setup", "discipline", "resources", "campaign", "poll", "privacy", "roles")
+KINDS = ("setup", "discipline", "department", "resources", "campaign", "poll", "privacy", "roles")
 
 
 @app_commands.guild_only()

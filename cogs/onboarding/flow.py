@@ -9,7 +9,7 @@ import discord
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
 from bot.replies import reply
-from cogs.onboarding import service, views
+from cogs.onboarding import service, steps, views
 from cogs.onboarding.service import ALREADY_FINISHED, FlowState
 
 LEFT_OFF = "Here is where you left off."
@@ -24,6 +24,18 @@ async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | No
         return await guild.fetch_member(user_id)
     except discord.NotFound:
         return None
+
+
+def saved_note(department: Any) -> str:
+    """ "Saved.", and which health department the organization typed was matched to, where the server keeps a list."""
+    if not isinstance(department, dict):
+        return "Saved."
+    if department.get("name"):
+        return f"Saved. Your health department: **{discord.utils.escape_markdown(department['name'])}**."
+    return (
+        "Saved. I could not match your organization to one of this server's health departments: pick yours "
+        "with `/profile edit department:` in the server (start typing its name), so that polls count you in it."
+    )
 
 
 class FlowSteps:
@@ -98,7 +110,12 @@ class FlowSteps:
         state = await service.save_section(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, section=section, values=clean
         )
-        await self.show_current(interaction, guild_id, note="Saved." if state else LEFT_OFF)
+        note = (
+            (saved_note(state.answers.get(steps.DEPARTMENT)) if section == steps.WORKPLACE else "Saved.")
+            if state
+            else LEFT_OFF
+        )
+        await self.show_current(interaction, guild_id, note=note)
 
     async def on_disciplines_picked(
         self, interaction: discord.Interaction, guild_id: int, page: int, picked: list[str]

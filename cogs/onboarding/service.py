@@ -16,10 +16,11 @@ from typing import Any
 
 from bot.errors import UserFacingError
 from bot.usecases import App, Work
+from cogs.departments.service import department_for_text
 from cogs.onboarding import steps
 from cogs.profiles.service import ProfileCard, card_of
+from db import departments, members
 from db import disciplines as catalog
-from db import members
 from db import onboarding as progress_db
 from db.guilds import get_config
 from db.onboarding import OnboardingProgress
@@ -261,7 +262,18 @@ async def save_section(
         if progress is None or progress.finished or progress.step != section:
             return None
         await _save(work, progress, section, dict(values), steps.next_step(section))
+        if section == steps.WORKPLACE:
+            await _match_department(work, progress, values.get("organization"))
         return await state_of(work, progress)
+
+
+async def _match_department(work: Work, progress: OnboardingProgress, organization: str | None) -> None:
+    """Note the known department the typed organization clearly is (only where the server keeps a list)."""
+    if not await departments.count_departments(work.session, progress.guild_id):
+        return
+    known = await department_for_text(work, progress.guild_id, organization)
+    found = {"id": known.id, "name": known.name} if known else {"id": None, "name": None}
+    await progress_db.save_answer(work.session, progress, steps.DEPARTMENT, found, work.now, next_step=None)
 
 
 async def pick_disciplines(
@@ -319,6 +331,9 @@ async def finish(app: App, *, guild_id: int, user_id: int) -> Completion:
             directory_opt_in=bool(answers.get(steps.DIRECTORY)),
             left_at=None,
         )
+        if profile.department_id is None:
+            # A department picked with `/profile edit department:` meanwhile wins over the typed match.
+            await _apply_department(work, profile, answers.get(steps.DEPARTMENT))
         # Disciplines tagged meanwhile with /discipline add or the panel are kept, not silently dropped.
         chosen |= await catalog.member_discipline_ids(work.session, guild_id, user_id) & set(by_id)
         await catalog.set_member_disciplines(work.session, guild_id, user_id, chosen, work.now)
@@ -335,6 +350,14 @@ async def finish(app: App, *, guild_id: int, user_id: int) -> Completion:
         )
         entries = tuple(sorted((_entry(by_id[i]) for i in chosen), key=lambda e: e.name))
         return Completion(guild_id, user_id, entries, bool(profile.directory_opt_in))
+
+
+async def _apply_department(work: Work, profile: members.MemberProfile, found: Any) -> None:
+    department_id = found.get("id") if isinstance(found, dict) else None
+    if isinstance(department_id, int) and await departments.get_department(
+        work.session, profile.guild_id, department_id
+    ):
+        await members.update_profile(work.session, profile, work.now, department_id=department_id)
 
 
 async def claim_introduction(app: App, *, guild_id: int, user_id: int) -> ProfileCard | None:

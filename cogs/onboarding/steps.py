@@ -21,6 +21,8 @@ from db.members import (
 T = TypeVar("T")
 
 WELCOME, CONDUCT, ABOUT, WORKPLACE = "welcome", "conduct", "about", "workplace"
+# Not a step of its own: the workplace step's match of the typed organization to a known department.
+DEPARTMENT = "department"
 DISCIPLINES, INTERESTS, DIRECTORY, SUMMARY, DONE = "disciplines", "interests", "directory", "summary", "done"
 STEPS: tuple[str, ...] = (WELCOME, CONDUCT, ABOUT, WORKPLACE, DISCIPLINES, INTERESTS, DIRECTORY, SUMMARY)
 STEP_TITLES = {

@@ -294,11 +294,14 @@ def summary_fields(answers: Mapping[str, Any], names: Mapping[int, str]) -> list
     about, workplace = answers.get("about") or {}, answers.get("workplace") or {}
     disciplines = [names[int(i)] for i in answers.get("disciplines") or [] if int(i) in names]
     interests = [steps.interest_label(v) for v in answers.get("interests") or []]
+    department = answers.get(steps.DEPARTMENT)
+    matched = [("Health department", safe(department.get("name")))] if isinstance(department, dict) else []
     return [
         ("Name", safe(about.get("display_name"))),
         ("Pronouns", safe(about.get("pronouns"))),
         ("Job title", safe(about.get("job_title"))),
         ("Organization", safe(workplace.get("organization"))),
+        *matched,
         ("Jurisdiction", safe(workplace.get("jurisdiction"))),
         ("State", safe(workplace.get("state"))),
         ("Disciplines", ", ".join(safe(d) for d in sorted(disciplines)) or "none"),

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
+from cogs.departments.service import suggest
 from cogs.onboarding import steps
 from cogs.profiles import service
 from cogs.profiles.views import InterestsEdit, ProfileEditForm, interests_view, profile_embed
@@ -65,15 +66,27 @@ class ProfilesCog(
     @app_commands.describe(
         section="Which part of your profile to edit",
         directory="List you in the member directory (leave empty to keep it as it is)",
+        department="Your health department: start typing its name and pick it from the list",
     )
     async def edit(
         self,
         interaction: discord.Interaction,
         section: Literal["about you", "where you work", "interests"] = "about you",
         directory: bool | None = None,
+        department: str | None = None,
     ) -> None:
         """Edit your profile: name, job title, pronouns, organization, jurisdiction, state, interests, listing."""
         guild_id, user_id = _guild_id(interaction), interaction.user.id
+        if department is not None:
+            card = await service.set_department(
+                self.bot.app, guild_id=guild_id, user_id=user_id, department=department
+            )
+            await interaction.response.send_message(
+                f"Your health department is now **{discord.utils.escape_markdown(card.department or '')}**.",
+                embed=profile_embed(card, title="Your profile"),
+                ephemeral=True,
+            )
+            return
         if directory is not None:
             await service.set_listing(self.bot.app, guild_id=guild_id, user_id=user_id, listed=directory)
             said = (
@@ -95,6 +108,15 @@ class ProfilesCog(
         )
         title = f"Edit: {steps.STEP_TITLES[step].lower()}"
         await interaction.response.send_modal(ProfileEditForm(step, guild_id, defaults, title=title))
+
+    @edit.autocomplete("department")
+    async def department_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        found = await suggest(self.bot.app, guild_id=interaction.guild_id, typed=current)
+        return [app_commands.Choice(name=choice.label[:100], value=str(choice.id)) for choice in found]
 
     async def on_form_saved(
         self, interaction: discord.Interaction, guild_id: int, clean: dict[str, str | None]

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from bot.errors import NotFound
 from bot.usecases import App, Work
+from cogs.departments.service import department_choice, department_for_text
 from cogs.onboarding import steps
+from db import departments, members
 from db import disciplines as catalog
-from db import members
 from db.members import MemberProfile
 
 NO_OWN_PROFILE = "You have no profile yet: `/onboard` sets one up in about three minutes."
@@ -33,11 +34,13 @@ class ProfileCard:
     interests: tuple[str, ...]
     listed: bool
     disciplines: tuple[str, ...]
+    department: str | None = None  # the known health department, when the member has one
 
     def summary_fields(self) -> dict[str, str | None]:
         return {
             "Name": self.display_name,
             "Organization": self.organization,
+            "Health department": self.department,
             "Jurisdiction": self.jurisdiction,
             "State": self.state,
             "Job title": self.job_title,
@@ -51,6 +54,11 @@ async def card_of(work: Work, profile: MemberProfile) -> ProfileCard:
     names = sorted(
         row.name for row in await catalog.list_disciplines(work.session, profile.guild_id) if row.id in held
     )
+    department = (
+        await departments.get_department(work.session, profile.guild_id, profile.department_id)
+        if profile.department_id is not None
+        else None
+    )
     return ProfileCard(
         user_id=profile.user_id,
         display_name=profile.display_name,
@@ -62,6 +70,7 @@ async def card_of(work: Work, profile: MemberProfile) -> ProfileCard:
         interests=tuple(profile.interests or ()),
         listed=bool(profile.directory_opt_in),
         disciplines=tuple(names),
+        department=department.name if department else None,
     )
 
 
@@ -99,7 +108,22 @@ async def save_section(
     """Save the checked fields of a profile form and return the profile as it now reads."""
     async with app.work() as work:
         profile = await members.get_or_create_profile(work.session, guild_id, user_id, work.now)
-        await members.update_profile(work.session, profile, work.now, **dict(values))
+        changes: dict[str, object] = dict(values)
+        if values.get("organization"):
+            # A typed organization that clearly is a known department (its name or an alias) becomes it.
+            known = await department_for_text(work, guild_id, values["organization"])
+            if known is not None:
+                changes["department_id"] = known.id
+        await members.update_profile(work.session, profile, work.now, **changes)
+        return await card_of(work, profile)
+
+
+async def set_department(app: App, *, guild_id: int, user_id: int, department: str) -> ProfileCard:
+    """Make the member's health department the one picked (an autocomplete id, or a name or alias)."""
+    async with app.work() as work:
+        row = await department_choice(work, guild_id, department)
+        profile = await members.get_or_create_profile(work.session, guild_id, user_id, work.now)
+        await members.update_profile(work.session, profile, work.now, department_id=row.id)
         return await card_of(work, profile)
 
 

@@ -8,11 +8,10 @@ import weakref
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.errors import NotFound, UserFacingError
 from bot.scheduler import RETRY_DELAYS
-from bot.usecases import App
+from bot.usecases import App, Work
+from cogs.departments.service import department_for_text
 from cogs.polls import rules
 from cogs.polls.service.results import (
     REFRESH_JOB,
@@ -24,7 +23,7 @@ from cogs.polls.service.results import (
     refresh_prefix,
     stamp,
 )
-from db import members
+from db import departments, members
 from db import polls as store
 from db.polls import Poll
 
@@ -58,15 +57,35 @@ def _check_voter(poll: Poll | None, voter: Voter, now: datetime) -> Poll:
     return poll
 
 
-async def _organization_of(session: AsyncSession, poll: Poll, user_id: int) -> str | None:
+NO_DEPARTMENT = (
+    "This poll counts one ballot per health department, so I need to know yours: pick it with "
+    "`/profile edit department:` (start typing its name and choose it from the list), then vote again."
+)
+NO_ORGANIZATION = (
+    "This poll counts one ballot per health department, so I need to know yours: set your "
+    "organization with `/profile edit`, then vote again."
+)
+
+
+async def _organization_of(work: Work, poll: Poll, user_id: int) -> str | None:
+    """The key a one-per-department poll groups the voter's ballot under: their department's id.
+
+    A member who never picked a department but typed its name or an alias as organization is counted in it.
+    A server that keeps no department list yet groups by the organization as typed, as it always did.
+    """
     if poll.department_mode == "off":
         return None
-    profile = await members.get_profile(session, poll.guild_id, user_id)
+    profile = await members.get_profile(work.session, poll.guild_id, user_id)
+    department_id = profile.department_id if profile else None
+    if department_id is None and profile is not None:
+        known = await department_for_text(work, poll.guild_id, profile.organization)
+        department_id = known.id if known else None
+    if department_id is not None:
+        return f"department:{department_id}"
+    if await departments.count_departments(work.session, poll.guild_id):
+        raise UserFacingError(NO_DEPARTMENT)
     if profile is None or not profile.organization_key:
-        raise UserFacingError(
-            "This poll counts one ballot per health department, so I need to know yours: set your "
-            "organization with `/profile edit`, then vote again."
-        )
+        raise UserFacingError(NO_ORGANIZATION)
     return profile.organization_key
 
 
@@ -100,7 +119,7 @@ async def _vote_once(
                 ballot = rules.check_ballot(poll.kind, len(poll.options), poll.max_choices, choices)
             except rules.PollRuleError as error:
                 raise UserFacingError(str(error)) from error
-            organization = await _organization_of(work.session, poll, voter.user_id)
+            organization = await _organization_of(work, poll, voter.user_id)
             cast = await store.cast_ballot(
                 work.session,
                 poll,
@@ -149,7 +168,7 @@ async def ranking_step(
         async with app.work() as work:
             poll = _check_voter(await store.get_poll(work.session, guild_id, poll_id), voter, work.now)
             # Say so now rather than after the whole ranking.
-            await _organization_of(work.session, poll, voter.user_id)
+            await _organization_of(work, poll, voter.user_id)
             current = (
                 await store.ballot_of(work.session, poll, voter.user_id, ballot_secret) if first else None
             )

@@ -16,7 +16,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import db.types
 
 revision: str = "0013_campaigns_kit_reach"
-down_revision: str | Sequence[str] | None = "0011_campaigns_events"
+down_revision: str | Sequence[str] | None = "0012_departments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
