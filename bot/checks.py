@@ -29,7 +29,7 @@ async def is_organizer(
 
 async def ensure_organizer(interaction: discord.Interaction) -> None:
     """Raise NotOrganizer unless the caller is an organizer (for buttons and other non-command paths)."""
-    if not await is_organizer(interaction.client, interaction.user, interaction.guild):  # type: ignore[arg-type]
+    if not await is_organizer(interaction.client, interaction.user, interaction.guild):  # type: ignore[arg-type]  # the client here is always the CoalitionBot
         raise NotOrganizer()
 
 

@@ -47,7 +47,7 @@ def user_message(error: BaseException) -> str | None:
             if isinstance(original.__cause__, UserFacingError):
                 return original.__cause__.message
             return f"I could not understand {original.value!r} for that option. Please pick one of the suggestions."
-        original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]
+        original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]  # the chain narrows to BaseException
     if isinstance(original, UserFacingError):
         return original.message
     if isinstance(original, DatabaseBusy):
