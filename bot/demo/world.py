@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 
@@ -26,7 +27,12 @@ class Demo:
         self.channels = channels
         self.organizer = organizer
         self._members: dict[str, Any] = {"olivia": organizer}
-        self._seen: dict[int, str | None] = {}
+        # What each bot message looked like when last printed, so that an edit shows even when the
+        # simulated clock did not move (its edited timestamp is then unchanged).
+        self._seen: dict[int, tuple[Any, ...]] = {}
+        # Discord shows a timestamp in the clock of whoever reads it: olivia works in Chicago.
+        self._zones: dict[str, tzinfo] = {"olivia": ZoneInfo("America/Chicago")}
+        self._viewer: str | None = None
         # Message bodies already printed in full, so that the same welcome DM to ten newcomers prints once.
         self._printed_bodies: dict[str, str] = {}
 
@@ -43,7 +49,8 @@ class Demo:
         demo._mark_all_seen()
         print("A simulated Discord server, 'LHD Coalition for Health Equity', with the channels")
         print("  " + ", ".join(f"#{name}" for name in channels) + ",")
-        print("and olivia, an organizer (Manage Server). Everything below is the real bot answering.")
+        print("and olivia, an organizer (Manage Server) in Chicago. Everything below is the real bot")
+        print("answering; times are shown as each reader's Discord shows them (olivia's in Chicago time).")
         return demo
 
     # ------------------------------------------------------------------ people
@@ -51,6 +58,8 @@ class Demo:
     def member(self, name: str, roles: Sequence[Any] = ()) -> Any:
         """The member called `name`, joining the server the first time they are asked for."""
         if name not in self._members:
+            # Said before the bot hears of it, so that the welcome DM it sends is never shown first.
+            self.narrate(f"{name} joins the server.")
             self._members[name] = self.guild.add_member(self.env.create_user(name), roles=list(roles))
         return self._members[name]
 
@@ -58,7 +67,6 @@ class Demo:
         """A new member joins; print what the bot did about it."""
         actor = self.member(name)
         await self.env.settle()
-        self.narrate(f"{name} joins the server.")
         self._print_new()
         return actor
 
@@ -88,13 +96,15 @@ class Demo:
     async def select(
         self, actor: Any, message: Any, values: Sequence[Any], *, custom_id: str | None = None
     ) -> Any:
-        self._act(actor, f"picks {', '.join(_short(v) for v in values)}")
+        labels = _option_labels(message.components if hasattr(message, "components") else [], custom_id)
+        self._act(actor, f"picks {', '.join(_short(labels.get(str(v), v)) for v in values)}")
         result = await actor.select(message, values, custom_id=custom_id)
         self._print_result(result)
         return result
 
     async def submit_modal(self, actor: Any, shown: Any, values: dict[str, Any]) -> Any:
-        filled = "; ".join(f"{key}={_short(value)}" for key, value in values.items())
+        labels = _input_labels(shown.modal.get("components", []) if shown.modal else [])
+        filled = "; ".join(f"{labels.get(key, key)}: “{_short(value)}”" for key, value in values.items())
         self._act(actor, f"fills in the form: {filled}")
         result = await actor.submit_modal(shown, values)
         self._print_result(result)
@@ -121,6 +131,7 @@ class Demo:
         self._print_stored(stored)
 
     def _act(self, actor: Any, what: str, channel: Any | None = None) -> None:
+        self._viewer = actor.name
         where = f" in #{channel.name}" if channel is not None and getattr(channel, "name", None) else ""
         print(f"\n » {actor.name}{where}: {what}")
 
@@ -132,7 +143,7 @@ class Demo:
     def _mark_all_seen(self) -> None:
         for store in self.env.backend.messages.values():
             for message in store.values():
-                self._seen[message.id] = message.edited_timestamp
+                self._seen[message.id] = _looks(message)
 
     def _print_new(self) -> None:
         bot_id = self.env.bot.user.id
@@ -141,11 +152,27 @@ class Demo:
             for message in store.values():
                 if message.author_id != bot_id:
                     continue
-                if message.id not in self._seen or self._seen[message.id] != message.edited_timestamp:
+                looks = _looks(message)
+                if self._seen.get(message.id) != looks:
                     fresh.append((message.id not in self._seen, message))
-                    self._seen[message.id] = message.edited_timestamp
-        for is_new, message in sorted(fresh, key=lambda pair: pair[1].id):
+                    self._seen[message.id] = looks
+        # Work the bot does in parallel (an audit post, a DM, the reply) finishes in whatever order the
+        # machine allows; print it in a fixed order instead: public channels, threads, the reply only the
+        # member sees, DMs and the audit log, each channel's messages in the order they were sent.
+        for is_new, message in sorted(fresh, key=lambda pair: self._print_order(pair[1])):
             self._print_stored(message, edited=not is_new)
+
+    def _print_order(self, message: Any) -> tuple[int, int, int]:
+        channel = self.env.bot.get_channel(message.channel_id)
+        if discord.MessageFlags._from_value(message.flags).ephemeral:
+            return (3, 0, message.id)
+        if isinstance(channel, discord.DMChannel):
+            return (4, channel.recipient.id if channel.recipient else message.channel_id, message.id)
+        if getattr(channel, "name", None) == "audit":
+            return (5, message.channel_id, message.id)
+        if isinstance(channel, discord.Thread):
+            return (2, message.channel_id, message.id)
+        return (1, message.channel_id, message.id)
 
     def _channel_label(self, channel_id: int) -> str:
         channel = self.env.bot.get_channel(channel_id)
@@ -172,7 +199,7 @@ class Demo:
         where = self._channel_label(message.channel_id)
         note = " (only they see it)" if flags.ephemeral else ""
         verb = "updates its message" if edited else "says"
-        lines = self._render(message)
+        lines = self._render(message, self._reader_zone(message, flags))
         body = "\n".join(lines)
         if not edited and len(lines) > 3 and body in self._printed_bodies:
             print(
@@ -184,7 +211,15 @@ class Demo:
         for line in lines[:40]:
             print(textwrap.fill(line, WIDTH, initial_indent="     ", subsequent_indent="       "))
 
-    def _render(self, message: Any) -> list[str]:
+    def _reader_zone(self, message: Any, flags: discord.MessageFlags) -> tzinfo:
+        """The clock a message's reader has: the member it was for, else a member on UTC."""
+        reader = self._viewer if flags.ephemeral else None
+        channel = self.env.bot.get_channel(message.channel_id)
+        if isinstance(channel, discord.DMChannel) and channel.recipient:
+            reader = channel.recipient.name
+        return self._zones.get(reader or "", UTC)
+
+    def _render(self, message: Any, zone: tzinfo = UTC) -> list[str]:
         lines: list[str] = []
         if message.content:
             lines.extend(message.content.splitlines())
@@ -204,12 +239,16 @@ class Demo:
         if controls:
             lines.append("   " + "  ".join(controls))
         return [
-            _TIMESTAMP.sub(self._timestamp_text, _MENTION.sub(self._mention_name, line)) for line in lines
+            _TIMESTAMP.sub(
+                lambda found: self._timestamp_text(found, zone), _MENTION.sub(self._mention_name, line)
+            )
+            for line in lines
         ]
 
-    def _timestamp_text(self, match: re.Match[str]) -> str:
-        """Show a Discord timestamp the way a member whose clock is set to UTC would see it."""
-        moment = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+    def _timestamp_text(self, match: re.Match[str], zone: tzinfo = UTC) -> str:
+        """Show a Discord timestamp the way a member whose clock is set to `zone` would see it."""
+        moment = datetime.fromtimestamp(int(match.group(1)), tz=zone)
+        label = "UTC" if zone is UTC else moment.strftime("%Z")
         style = match.group(2) or "f"
         if style == "R":
             seconds = (moment - self.env.now()).total_seconds()
@@ -218,8 +257,8 @@ class Demo:
         if style in "dD":
             return f"{moment:%a %d %b %Y}"
         if style in "tT":
-            return f"{moment:%H:%M} UTC"
-        return f"{moment:%a %d %b %Y %H:%M} UTC"
+            return f"{moment:%H:%M} {label}"
+        return f"{moment:%a %d %b %Y %H:%M} {label}"
 
 
 def _controls(components: list[dict[str, Any]]) -> list[str]:
@@ -237,6 +276,34 @@ def _controls(components: list[dict[str, Any]]) -> list[str]:
             found.append(f"[▾ {component.get('placeholder') or 'choose'}{options}]")
         found.extend(_controls(component.get("components", [])))
     return found
+
+
+def _looks(message: Any) -> tuple[Any, ...]:
+    """What a reader sees of a message, to tell an edit that changed something."""
+    return (message.content, repr(message.embeds), repr(message.components), repr(message.attachments))
+
+
+def _option_labels(components: list[dict[str, Any]], custom_id: str | None) -> dict[str, str]:
+    """Each select option's value mapped to the label a member sees (of the select with custom_id, if given)."""
+    labels: dict[str, str] = {}
+    for component in components:
+        if component.get("options") and custom_id in (None, component.get("custom_id")):
+            labels.update({str(option["value"]): option["label"] for option in component["options"]})
+        labels.update(_option_labels(component.get("components", []), custom_id))
+    return labels
+
+
+def _input_labels(components: list[dict[str, Any]]) -> dict[str, str]:
+    """Each form field's custom id mapped to the label a member sees."""
+    labels: dict[str, str] = {}
+    for component in components:
+        inner = component.get("component")  # a Label wrapping its input
+        if isinstance(inner, dict) and inner.get("custom_id"):
+            labels[inner["custom_id"]] = component.get("label") or inner["custom_id"]
+        elif component.get("custom_id") and component.get("label"):
+            labels[component["custom_id"]] = component["label"]
+        labels.update(_input_labels(component.get("components", [])))
+    return labels
 
 
 def _duration(seconds: float) -> str:
