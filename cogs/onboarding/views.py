@@ -224,9 +224,11 @@ def render_step(context: StepContext) -> dict[str, Any]:
         _disciplines(context, embed, view)
     elif step == steps.INTERESTS:
         chosen = set(answers.get("interests") or [])
+        picked = "; ".join(safe(steps.interest_label(value)) for value in sorted(chosen))
         embed.description = (
             "Which of the report's recommendation areas and the coalition's objectives matter to your work? "
             "Pick any number (or none), then press **Continue**."
+            f"\n\n**Chosen so far:** {truncate(picked or 'none yet', 3500)}"
         )
         view.add_item(InterestPick(gid, sorted(chosen)))
         view.add_item(FlowButton("intdone", gid, label="Continue"))
