@@ -1020,13 +1020,14 @@ def _sent_texts(coalition: Coalition) -> list[str]:
     return texts
 
 
+@pytest.mark.parametrize("status", [500, 503, 429])
 async def test_sign_up_that_is_stored_but_cannot_be_answered_is_not_called_a_failure_and_updates_the_card(
-    coalition: Coalition,
+    coalition: Coalition, status: int
 ) -> None:
     campaign = await _create(coalition)
     slot = await _slot(coalition, campaign, "Amplifier", 3)
     card = await _post(coalition, campaign)
-    coalition.env.inject_error("POST", "/interactions/*/callback", status=500, times=1)
+    coalition.env.inject_error("POST", "/interactions/*/callback", status=status, times=1)
     await coalition.member.click(card, label="Sign up: Amplifier")
     await coalition.env.advance_time(3)
     assert await _statuses(coalition, slot.id) == {coalition.member.id: "confirmed"}  # type: ignore[arg-type]
@@ -1034,11 +1035,14 @@ async def test_sign_up_that_is_stored_but_cannot_be_answered_is_not_called_a_fai
     assert not any("something went wrong" in text for text in _sent_texts(coalition))
 
 
-async def test_card_edit_that_discord_refuses_is_retried_without_another_click(coalition: Coalition) -> None:
+@pytest.mark.parametrize("status", [500, 503, 429])
+async def test_card_edit_that_discord_refuses_is_retried_without_another_click(
+    coalition: Coalition, status: int
+) -> None:
     campaign = await _create(coalition)
     await _slot(coalition, campaign, "Amplifier", 3)
     card = await _post(coalition, campaign)
-    coalition.env.inject_error("PATCH", f"/channels/*/messages/{card.id}", status=500, times=1)
+    coalition.env.inject_error("PATCH", f"/channels/*/messages/{card.id}", status=status, times=1)
     await coalition.member.click(card, label="Sign up: Amplifier")
     await coalition.env.advance_time(60)
     field = _card(coalition).embeds[0].fields[0]

@@ -1,6 +1,10 @@
-"""Votes when Discord fails (issue 10) through SimCord: a stored vote is never reported as a failure."""
+"""Votes when Discord fails (issue 10) through SimCord: a stored vote is never reported as a failure.
+
+Each fault is tried as a 500, a 503 and a 429 (SimCord hands a rate limit to the bot as a refusal)."""
 
 from __future__ import annotations
+
+import pytest
 
 from tests.conftest import Coalition
 from tests.test_poll_flows import _ballots, _create, _poll_message, _said, _vote
@@ -8,9 +12,15 @@ from tests.test_poll_flows import _ballots, _create, _poll_message, _said, _vote
 TRANSIT = 1
 
 
-async def test_a_vote_whose_answer_fails_once_is_answered_on_the_second_try(coalition: Coalition):
+FAULTS = pytest.mark.parametrize("status", [500, 503, 429])
+
+
+@FAULTS
+async def test_a_vote_whose_answer_fails_once_is_answered_on_the_second_try(
+    coalition: Coalition, status: int
+):
     poll = await _create(coalition, results="live")
-    coalition.env.inject_error("POST", "/interactions/*/callback", status=500, times=1)
+    coalition.env.inject_error("POST", "/interactions/*/callback", status=status, times=1)
 
     voted = await _vote(coalition, coalition.member, poll, [TRANSIT])
 
@@ -19,11 +29,12 @@ async def test_a_vote_whose_answer_fails_once_is_answered_on_the_second_try(coal
     assert len(await _ballots(coalition, poll.id)) == 1
 
 
+@FAULTS
 async def test_a_stored_vote_whose_answer_cannot_be_sent_still_refreshes_the_live_counts(
-    coalition: Coalition,
+    coalition: Coalition, status: int
 ):
     poll = await _create(coalition, results="live")
-    coalition.env.inject_error("POST", "/interactions/*/callback", status=500, times=2)
+    coalition.env.inject_error("POST", "/interactions/*/callback", status=status, times=2)
 
     voted = await _vote(coalition, coalition.member, poll, [TRANSIT])
     await coalition.env.settle()
@@ -34,11 +45,12 @@ async def test_a_stored_vote_whose_answer_cannot_be_sent_still_refreshes_the_liv
     assert "1 (100%)" in _poll_message(coalition).embeds[0].description
 
 
-async def test_a_refused_live_count_edit_is_retried_later_not_left_stale(coalition: Coalition):
+@FAULTS
+async def test_a_refused_live_count_edit_is_retried_later_not_left_stale(coalition: Coalition, status: int):
     env = coalition.env
     poll = await _create(coalition, results="live")
     message = _poll_message(coalition)
-    env.inject_error("PATCH", f"/channels/*/messages/{message.id}", status=500, times=1)
+    env.inject_error("PATCH", f"/channels/*/messages/{message.id}", status=status, times=1)
 
     voted = await _vote(coalition, coalition.member, poll, [TRANSIT])
     await env.settle()

@@ -124,7 +124,7 @@ class CampaignMessaging:
             # One refused edit must not stop later refreshes of the card; Discord's own failures (5xx) are
             # tried again later rather than leaving the card stale until the next click.
             log.warning("Could not update the card of campaign %s", campaign_id, exc_info=True)
-            if error.status >= 500:
+            if error.status >= 500 or error.status == 429:  # refused for now: try again
                 self._retry_card_later(campaign_id)
         else:
             self._card_failures.pop(campaign_id, None)
