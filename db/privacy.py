@@ -437,13 +437,12 @@ async def reconcile_presence(
 ) -> tuple[list[int], list[int]]:
     """Mark profiles of members no longer present as left, and of returned ones as back; return both."""
     profile = _table("member_profile")
-    rows = await session.execute(
-        select(profile.c.user_id, profile.c.left_at).where(profile.c.guild_id == guild_id)
-    )
+    rows = (
+        await session.execute(
+            select(profile.c.user_id, profile.c.left_at).where(profile.c.guild_id == guild_id)
+        )
+    ).all()
     left = [int(user_id) for user_id, left_at in rows if left_at is None and user_id not in present]
-    rows = await session.execute(
-        select(profile.c.user_id, profile.c.left_at).where(profile.c.guild_id == guild_id)
-    )
     returned = [int(user_id) for user_id, left_at in rows if left_at is not None and user_id in present]
     if left:
         await session.execute(
