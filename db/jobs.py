@@ -11,7 +11,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
-from db.types import Snowflake, UTCDateTime
+from db.types import Snowflake, UTCDateTime, insert_ignoring_conflict, table_of
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
 
@@ -64,23 +64,25 @@ async def schedule(
     payload: dict[str, Any] | None = None,
     guild_id: int | None = None,
 ) -> ScheduledJob:
-    """Schedule a job under a unique key; a key already scheduled (in any state) is returned unchanged."""
-    existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
-    if existing is not None:
-        return existing
+    """Schedule a job under a unique key; a key already scheduled (in any state) is returned unchanged.
+
+    One statement when the key is new: an INSERT that does nothing on a taken key (so a concurrent insert of
+    the same key cannot spoil the caller's transaction), then a read only when it did nothing.
+    """
     job = ScheduledJob(
         kind=kind, key=key, due_at=due_at, payload=payload or {}, guild_id=guild_id, created_at=now
     )
-    # A savepoint keeps a concurrent insert of the same key from spoiling the caller's transaction.
-    try:
-        async with session.begin_nested():
-            session.add(job)
-    except Exception:
-        existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
-        if existing is None:
-            raise
-        return existing
-    return job
+    values = job.model_dump(exclude={"id"})
+    job.id = await session.scalar(
+        insert_ignoring_conflict(session, table_of(ScheduledJob), ["key"])
+        .values(**values)
+        .returning(col(ScheduledJob.id))
+    )
+    if job.id is not None:
+        return job
+    existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
+    assert existing is not None  # the conflict was this key's
+    return existing
 
 
 async def reschedule(session: AsyncSession, key: str, due_at: datetime) -> bool:

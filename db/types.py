@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import SQLModel
 
 # Discord snowflakes exceed 32 bits; SQLite's INTEGER is 64-bit already, PostgreSQL needs BIGINT.
 Snowflake = BigInteger
@@ -33,3 +37,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, for hot paths written in SQLAlchemy Core (the ORM's own Python costs more there)."""
+    table = getattr(model, "__table__", None)
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
+
+
+def insert_ignoring_conflict(session: AsyncSession, table: Table, conflict_columns: list[str]) -> Insert:
+    """An INSERT that does nothing where a row with the same unique columns exists, in the session's dialect."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)

@@ -43,10 +43,19 @@ async def _campaign(database: Database, *, capacity: int = 50, slots: int = 1) -
 async def _sign_up(
     database: Database, campaign_id: int, slot_id: int, user_id: int
 ) -> campaigns.SignUpResult:
-    async with database.session() as session:
-        return await campaigns.sign_up(
-            session, guild_id=GUILD, campaign_id=campaign_id, slot_id=slot_id, user_id=user_id, now=NOW
-        )
+    while True:  # as the use case does: a unit of work whose rows changed under it is run again
+        try:
+            async with database.session() as session:
+                return await campaigns.sign_up(
+                    session,
+                    guild_id=GUILD,
+                    campaign_id=campaign_id,
+                    slot_id=slot_id,
+                    user_id=user_id,
+                    now=NOW,
+                )
+        except campaigns.ChangedMeanwhile:
+            continue
 
 
 async def _statuses(database: Database, slot_id: int) -> list[tuple[int, str, int]]:

@@ -106,17 +106,18 @@ class MemberControls:
 
     async def leave_from_button(self, interaction: discord.Interaction, campaign_id: int) -> None:
         assert interaction.guild_id is not None
-        held = await signups.places_held(
+        await defer(interaction)
+        outcome = await signups.withdraw_from_campaign(
             self.app, guild_id=interaction.guild_id, user_id=interaction.user.id, campaign_id=campaign_id
         )
-        if len(held) == 1:
-            await self.leave_slot(interaction, campaign_id, held[0].id)
+        if isinstance(outcome, signups.Withdrawal):
+            await self._withdrew(interaction, outcome)
             return
         options = [
             discord.SelectOption(
                 label=truncate(place.slot_name, 100), value=str(place.id), description=place.status
             )
-            for place in held[:25]
+            for place in outcome[:25]
         ]
         picker = discord.ui.View(timeout=None)
         picker.add_item(views.LeavePick(campaign_id, options))
@@ -137,7 +138,11 @@ class MemberControls:
             campaign_id=campaign_id,
             slot_id=slot_id,
         )
-        self.messaging.refresh_card(campaign_id)
+        await self._withdrew(interaction, left)
+
+    async def _withdrew(self, interaction: discord.Interaction, left: signups.Withdrawal) -> None:
+        """Stored: redraw the card, tell the member, and DM whoever the place is offered to."""
+        self.messaging.refresh_card(left.campaign_id)
         await answer_stored(
             interaction,
             f"You withdrew from **{left.slot_name}** in **{left.campaign_title}**. Thanks for letting us know.",

@@ -27,6 +27,14 @@ HOLDING = (CONFIRMED, OFFERED)
 PENDING, READY, DECLINED, SILENT = "pending", "ready", "declined", "silent"
 
 
+class ChangedMeanwhile(Exception):
+    """Another process changed the member's sign-up between a unit of work's read and its write.
+
+    Raised so that the whole unit of work rolls back (its ticket and place too) and runs again: the next
+    read sees what the other process committed.
+    """
+
+
 class CampaignRefused(Exception):
     """A request the campaign's state refuses; the message is a sentence for the member."""
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from db.campaigns.models import (
-    ACTIVE,
     CONFIRMED,
     OFFERED,
     OPEN,
     REMOVED,
     WAITLISTED,
     Campaign,
+    CampaignLink,
     CampaignRollCall,
     CampaignSignup,
     CampaignSlot,
@@ -31,65 +32,106 @@ from db.campaigns.signups import member_signups, waitlist_position
 from db.campaigns.slots import links_for
 from db.disciplines import Discipline, MemberDiscipline
 from db.members import MemberProfile
+from db.types import table_of
+
+
+def _card_query(campaign_id: int) -> Select[Any]:
+    """The card's one read: the campaign, each live slot with its line's counts, and each confirmed member.
+
+    One row per confirmed member (a slot with none still gives one row); whether slots need disciplines and
+    whether the campaign has links ride along, so that the common card needs no other query.
+    """
+    slot, held, sign = (
+        table_of(CampaignSlot),
+        table_of(CampaignSignup).alias("held"),
+        table_of(CampaignSignup),
+    )
+    line = (
+        select(
+            sign.c.slot_id,
+            func.sum(case((sign.c.status == WAITLISTED, 1), else_=0)).label("waitlisted"),
+            func.sum(case((sign.c.status == OFFERED, 1), else_=0)).label("offered"),
+        )
+        .where(sign.c.campaign_id == campaign_id, sign.c.status.in_((WAITLISTED, OFFERED)))
+        .group_by(sign.c.slot_id)
+        .subquery("line")
+    )
+    live_slots = select(slot.c.id).where(slot.c.campaign_id == campaign_id, slot.c.removed_at.is_(None))
+    needs = table_of(SlotNeed)
+    links = table_of(CampaignLink)
+    return (
+        select(
+            Campaign,
+            slot.c.id.label("slot_id"),
+            slot.c.name,
+            slot.c.capacity,
+            slot.c.taken,
+            held.c.user_id,
+            line.c.waitlisted,
+            line.c.offered,
+            exists().where(needs.c.slot_id.in_(live_slots.scalar_subquery())).label("has_needs"),
+            exists().where(links.c.campaign_id == campaign_id).label("has_links"),
+        )
+        .outerjoin(slot, and_(slot.c.campaign_id == col(Campaign.id), slot.c.removed_at.is_(None)))
+        .outerjoin(held, and_(held.c.slot_id == slot.c.id, held.c.status == CONFIRMED))
+        .outerjoin(line, line.c.slot_id == slot.c.id)
+        .where(col(Campaign.id) == campaign_id)
+        .order_by(slot.c.position, slot.c.id, held.c.ticket)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def campaign_view(session: AsyncSession, campaign_id: int) -> CampaignView | None:
-    """Everything the live card shows, read fresh."""
-    campaign = await session.scalar(
-        select(Campaign).where(col(Campaign.id) == campaign_id).execution_options(populate_existing=True)
-    )
-    if campaign is None:
+    """Everything the live card shows, read fresh (one query unless slots need disciplines)."""
+    rows = (await session.execute(_card_query(campaign_id))).all()
+    if not rows:
         return None
-    slots = await session.scalars(
-        select(CampaignSlot)
-        .where(col(CampaignSlot.campaign_id) == campaign_id, col(CampaignSlot.removed_at).is_(None))
-        .order_by(col(CampaignSlot.position), col(CampaignSlot.id))
-        .execution_options(populate_existing=True)
-    )
-    signups = await session.execute(
-        select(col(CampaignSignup.slot_id), col(CampaignSignup.user_id), col(CampaignSignup.status))
-        .where(col(CampaignSignup.campaign_id) == campaign_id, col(CampaignSignup.status).in_(ACTIVE))
-        .order_by(col(CampaignSignup.ticket))
-    )
-    needs = await session.execute(
-        select(col(SlotNeed.slot_id), col(SlotNeed.discipline_id), col(SlotNeed.count))
-        .join(CampaignSlot, col(CampaignSlot.id) == col(SlotNeed.slot_id))
-        .where(col(CampaignSlot.campaign_id) == campaign_id, col(CampaignSlot.removed_at).is_(None))
-    )
-    views = {stored_id(s): SlotView(stored_id(s), s.name, s.capacity, s.taken, [], 0, 0) for s in slots}
-    for slot_id, user_id, status in signups:
-        view = views.get(slot_id)
-        if view is None:
+    campaign = rows[0].Campaign
+    views: dict[int, SlotView] = {}
+    for row in rows:
+        if row.slot_id is None:
             continue
-        if status == CONFIRMED:
-            view.confirmed.append(user_id)
-        elif status == OFFERED:
-            view.offered += 1
-        else:
-            view.waitlisted += 1
-    for slot_id, discipline_id, count in needs:
-        if slot_id in views:
-            views[slot_id].needs[discipline_id] = count
-    names: dict[int, str] = {}
-    wanted = {d for v in views.values() for d in v.needs}
-    if wanted:
-        rows = await session.execute(
-            select(col(Discipline.id), col(Discipline.name)).where(col(Discipline.id).in_(wanted))
+        view = views.get(row.slot_id)
+        if view is None:
+            view = views[row.slot_id] = SlotView(
+                row.slot_id, row.name, row.capacity, row.taken, [], row.offered or 0, row.waitlisted or 0
+            )
+        if row.user_id is not None:
+            view.confirmed.append(row.user_id)
+    names = await _needs(session, campaign, views) if rows[0].has_needs else {}
+    links = await links_for(session, campaign_id) if rows[0].has_links else []
+    return CampaignView(campaign, list(views.values()), links, names)
+
+
+async def _needs(session: AsyncSession, campaign: Campaign, views: dict[int, SlotView]) -> dict[int, str]:
+    """Fill in what disciplines each slot needs and what its confirmed members bring; return their names."""
+    needs = await session.execute(
+        select(col(SlotNeed.slot_id), col(SlotNeed.discipline_id), col(SlotNeed.count)).where(
+            col(SlotNeed.slot_id).in_(list(views))
         )
-        names = {discipline_id: name for discipline_id, name in rows if discipline_id is not None}
-        for view in views.values():
-            if view.needs and view.confirmed:
-                held = await session.execute(
-                    select(col(MemberDiscipline.user_id), col(MemberDiscipline.discipline_id)).where(
-                        col(MemberDiscipline.guild_id) == campaign.guild_id,
-                        col(MemberDiscipline.user_id).in_(view.confirmed),
-                    )
+    )
+    for slot_id, discipline_id, count in needs:
+        views[slot_id].needs[discipline_id] = count
+    wanted = {d for v in views.values() for d in v.needs}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(Discipline.id), col(Discipline.name)).where(col(Discipline.id).in_(wanted))
+    )
+    names = {discipline_id: name for discipline_id, name in rows if discipline_id is not None}
+    for view in views.values():
+        if view.needs and view.confirmed:
+            held = await session.execute(
+                select(col(MemberDiscipline.user_id), col(MemberDiscipline.discipline_id)).where(
+                    col(MemberDiscipline.guild_id) == campaign.guild_id,
+                    col(MemberDiscipline.user_id).in_(view.confirmed),
                 )
-                by_user: dict[int, set[int]] = {}
-                for user_id, discipline_id in held:
-                    by_user.setdefault(user_id, set()).add(discipline_id)
-                view.confirmed_disciplines = list(by_user.values())
-    return CampaignView(campaign, list(views.values()), await links_for(session, campaign_id), names)
+            )
+            by_user: dict[int, set[int]] = {}
+            for user_id, discipline_id in held:
+                by_user.setdefault(user_id, set()).add(discipline_id)
+            view.confirmed_disciplines = list(by_user.values())
+    return names
 
 
 async def confirmed_members(session: AsyncSession, campaign_id: int) -> list[tuple[int, str]]:

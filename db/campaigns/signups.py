@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Row, ScalarSelect, Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col, select
+from sqlmodel import col
 
 from db.campaigns.models import (
     ACTIVE,
@@ -23,12 +24,14 @@ from db.campaigns.models import (
     CampaignRefused,
     CampaignSignup,
     CampaignSlot,
+    ChangedMeanwhile,
     Offer,
     SignUpResult,
     rowcount,
     stored_id,
 )
-from db.campaigns.rows import get_campaign, get_signup, get_slot, lock_slot
+from db.campaigns.rows import get_campaign, get_signup, lock_slot
+from db.types import insert_ignoring_conflict, table_of
 
 
 async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> int:
@@ -44,88 +47,195 @@ async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> in
     return int(ahead or 0) + 1
 
 
-async def _open_campaign(
-    session: AsyncSession, guild_id: int, campaign_id: int, slot_id: int, now: datetime
-) -> Campaign:
-    """The campaign, if it still takes sign-ups for this live slot."""
-    campaign = await get_campaign(session, guild_id, campaign_id)
-    if campaign is None:
-        raise CampaignRefused("That campaign does not exist in this server (it may have been deleted).")
-    if campaign.status == "cancelled":
-        raise CampaignRefused(f"{campaign.title} was cancelled.")
-    if campaign.status != OPEN:
-        raise CampaignRefused(f"Sign-ups for {campaign.title} are closed.")
-    if now >= campaign.signup_deadline:
-        raise CampaignRefused(f"The sign-up deadline for {campaign.title} has passed.")
-    if await get_slot(session, campaign_id, slot_id) is None:
-        raise CampaignRefused("That slot no longer exists in this campaign.")
-    return campaign
+_campaign_t = table_of(Campaign)
+_slot_t = table_of(CampaignSlot)
+_signup_t = table_of(CampaignSignup)
+_mine = _signup_t.alias("mine")  # the clicking member's own sign-up, beside the slot's line
 
 
-async def _issue_ticket(session: AsyncSession, slot_id: int) -> tuple[CampaignSlot, int]:
-    """The slot's next waitlist ticket; this UPDATE locks the slot's row, serializing its sign-ups."""
-    ticket = await session.scalar(
-        update(CampaignSlot)
-        .where(col(CampaignSlot.id) == slot_id)
-        .values(tickets_issued=col(CampaignSlot.tickets_issued) + 1)
-        .returning(col(CampaignSlot.tickets_issued))
+def _waiting_in(slot_id: int, *, before_ticket: int | None = None) -> ScalarSelect[int]:
+    """How many wait in the slot's line (ahead of a ticket, when one is given)."""
+    waiting = _signup_t.alias("waiting")
+    query = (
+        select(func.count())
+        .select_from(waiting)
+        .where(waiting.c.slot_id == slot_id, waiting.c.status == WAITLISTED)
     )
-    slot = await session.scalar(
-        select(CampaignSlot).where(col(CampaignSlot.id) == slot_id).execution_options(populate_existing=True)
+    if before_ticket is not None:
+        query = query.where(waiting.c.ticket < before_ticket)
+    return query.scalar_subquery()
+
+
+def _first_in_line(slot_id: int) -> ScalarSelect[int]:
+    """The waitlisted sign-up next in line; a former member's spot is history, not a person to ask."""
+    line = _signup_t.alias("line")
+    return (
+        select(line.c.id)
+        .where(line.c.slot_id == slot_id, line.c.status == WAITLISTED, line.c.user_id > 0)
+        .order_by(line.c.ticket)
+        .limit(1)
+        .scalar_subquery()
     )
-    if slot is None or ticket is None or slot.removed_at is not None:
-        # Removed while this sign-up waited for the row lock: raising rolls the ticket back too.
-        raise CampaignRefused("That slot no longer exists in this campaign.")
-    return slot, ticket
+
+
+Place = Row[*tuple[Any, ...]]
+"""A member's standing in one slot, as `_places` reads it (their sign-up's columns are None when they have none)."""
+
+
+def _places(user_id: int) -> Select[*tuple[Any, ...]]:
+    """One read for a click on a slot: the slot (locked until commit), its campaign, the member's sign-up.
+
+    `FOR UPDATE OF campaign_slot` makes every writer of one slot take turns on PostgreSQL (SQLite's units of
+    work begin IMMEDIATE, which does the same), and PostgreSQL re-reads a locked row once its turn comes, so
+    the slot's counters are current. Other tables' rows are as of the statement's start, which can be before
+    that turn: so the member's own row is written only if it is still as read, and the waitlist is counted
+    or searched inside the writes that follow, never trusted from here.
+    """
+    mine = _mine
+    return (
+        select(
+            _slot_t.c.id.label("slot_id"),
+            _slot_t.c.campaign_id,
+            _slot_t.c.name.label("slot_name"),
+            _slot_t.c.removed_at,
+            _slot_t.c.taken,
+            _slot_t.c.capacity,
+            _campaign_t.c.guild_id,
+            _campaign_t.c.title,
+            _campaign_t.c.status.label("campaign_status"),
+            _campaign_t.c.signup_deadline,
+            _campaign_t.c.offer_window_hours,
+            mine.c.id.label("signup_id"),
+            mine.c.status,
+            mine.c.offer_expires_at,
+            mine.c.ticket,
+        )
+        .select_from(
+            _slot_t.join(_campaign_t, _campaign_t.c.id == _slot_t.c.campaign_id).outerjoin(
+                mine, and_(mine.c.slot_id == _slot_t.c.id, mine.c.user_id == user_id)
+            )
+        )
+        .with_for_update(of=_slot_t)
+    )
+
+
+async def _slot_and_member(session: AsyncSession, slot_id: int, user_id: int) -> Place | None:
+    """The slot, its campaign and the member's sign-up in it, in one locking read."""
+    return (await session.execute(_places(user_id).where(_slot_t.c.id == slot_id))).first()
+
+
+async def places_held(session: AsyncSession, guild_id: int, campaign_id: int, user_id: int) -> list[Place]:
+    """The member's places and waitlist spots in a campaign's live slots, each slot locked, in card order."""
+    query = (
+        _places(user_id)
+        .where(
+            _slot_t.c.campaign_id == campaign_id,
+            _slot_t.c.removed_at.is_(None),
+            _campaign_t.c.guild_id == guild_id,
+            # Spelled on the joined sign-up: only slots where the member holds or awaits a place.
+            _mine.c.status.in_(ACTIVE),
+        )
+        .order_by(_slot_t.c.position, _slot_t.c.id)
+    )
+    return list((await session.execute(query)).all())
+
+
+def _refuse_closed(row: Place, now: datetime) -> None:
+    """Refuse a sign-up the campaign no longer takes."""
+    if row.campaign_status == "cancelled":
+        raise CampaignRefused(f"{row.title} was cancelled.")
+    if row.campaign_status != OPEN:
+        raise CampaignRefused(f"Sign-ups for {row.title} are closed.")
+    if now >= row.signup_deadline:
+        raise CampaignRefused(f"The sign-up deadline for {row.title} has passed.")
+
+
+async def _missing(session: AsyncSession, guild_id: int, campaign_id: int) -> CampaignRefused:
+    """Why a click found no live slot: the campaign is gone, or only the slot is (refusals only)."""
+    if await get_campaign(session, guild_id, campaign_id) is None:
+        return CampaignRefused("That campaign does not exist in this server (it may have been deleted).")
+    return CampaignRefused("That slot no longer exists in this campaign.")
 
 
 async def sign_up(
     session: AsyncSession, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int, now: datetime
 ) -> SignUpResult:
-    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing."""
-    campaign = await _open_campaign(session, guild_id, campaign_id, slot_id, now)
-    slot, ticket = await _issue_ticket(session, slot_id)
-    existing = await session.scalar(
-        select(CampaignSignup)
-        .where(col(CampaignSignup.slot_id) == slot_id, col(CampaignSignup.user_id) == user_id)
-        .execution_options(populate_existing=True)
-    )
-    if (
-        existing is not None
-        and existing.status == OFFERED
-        and existing.offer_expires_at is not None
-        and now <= existing.offer_expires_at
-    ):
+    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing.
+
+    Three statements at most: the read above, the slot's ticket and place taken in one conditional
+    UPDATE, and the member's sign-up written.
+    """
+    row = await _slot_and_member(session, slot_id, user_id)
+    if row is None or row.campaign_id != campaign_id or row.guild_id != guild_id:
+        raise await _missing(session, guild_id, campaign_id)
+    _refuse_closed(row, now)
+    if row.removed_at is not None:
+        raise CampaignRefused("That slot no longer exists in this campaign.")
+
+    def result(status: str, position: int | None, already: bool) -> SignUpResult:
+        return SignUpResult(campaign_id, row.title, slot_id, row.slot_name, status, position, already)
+
+    if row.status == OFFERED and row.offer_expires_at is not None and now <= row.offer_expires_at:
         # Joining again while a place is offered is how a member without DMs accepts it.
-        existing.status, existing.confirmed_at, existing.offer_expires_at = CONFIRMED, now, None
-        session.add(existing)
-        await session.flush()
-        return SignUpResult(campaign_id, campaign.title, slot_id, slot.name, CONFIRMED, None, False)
-    if existing is not None and existing.status in ACTIVE:
-        position = await waitlist_position(session, existing) if existing.status == WAITLISTED else None
-        return SignUpResult(campaign_id, campaign.title, slot_id, slot.name, existing.status, position, True)
-    took = await session.execute(
-        update(CampaignSlot)
-        .where(col(CampaignSlot.id) == slot_id, col(CampaignSlot.taken) < col(CampaignSlot.capacity))
-        .values(taken=col(CampaignSlot.taken) + 1)
-    )
-    status = CONFIRMED if rowcount(took) == 1 else WAITLISTED
-    signup = existing or CampaignSignup(
-        guild_id=guild_id,
-        campaign_id=campaign_id,
-        slot_id=slot_id,
-        user_id=user_id,
-        status=status,
-        ticket=ticket,
-        signed_up_at=now,
-    )
-    signup.status, signup.ticket, signup.signed_up_at = status, ticket, now
-    signup.confirmed_at = now if status == CONFIRMED else None
-    signup.offer_expires_at, signup.ended_at = None, None
-    session.add(signup)
-    await session.flush()
-    position = await waitlist_position(session, signup) if status == WAITLISTED else None
-    return SignUpResult(campaign_id, campaign.title, slot_id, slot.name, status, position, False)
+        accepted = await session.execute(
+            update(_signup_t)
+            .where(_signup_t.c.id == row.signup_id, _signup_t.c.status == OFFERED)
+            .values(status=CONFIRMED, confirmed_at=now, offer_expires_at=None)
+        )
+        if rowcount(accepted) != 1:
+            raise ChangedMeanwhile
+        return result(CONFIRMED, None, False)
+    if row.status in ACTIVE:
+        position = await _position(session, slot_id, row.ticket) if row.status == WAITLISTED else None
+        return result(row.status, position, True)
+
+    take = 1 if row.taken < row.capacity else 0
+    issued = (
+        await session.execute(
+            update(_slot_t)
+            .where(
+                _slot_t.c.id == slot_id,
+                _slot_t.c.removed_at.is_(None),
+                _slot_t.c.taken + take <= _slot_t.c.capacity,  # the database, not the read, holds capacity
+            )
+            .values(tickets_issued=_slot_t.c.tickets_issued + 1, taken=_slot_t.c.taken + take)
+            .returning(_slot_t.c.tickets_issued, _waiting_in(slot_id).label("waiting"))
+        )
+    ).first()
+    if issued is None:  # the slot changed though its row was locked: refuse, and change nothing
+        raise ChangedMeanwhile
+    status = CONFIRMED if take else WAITLISTED
+    written = {
+        "status": status,
+        "ticket": issued.tickets_issued,
+        "signed_up_at": now,
+        "confirmed_at": now if take else None,
+        "offer_expires_at": None,
+        "ended_at": None,
+    }
+    if row.signup_id is None:
+        signup_id = await session.scalar(
+            insert_ignoring_conflict(session, _signup_t, ["slot_id", "user_id"])
+            .values(guild_id=guild_id, campaign_id=campaign_id, slot_id=slot_id, user_id=user_id, **written)
+            .returning(_signup_t.c.id)
+        )
+        changed = signup_id is None
+    else:  # signing up again after withdrawing reuses the member's row for this slot
+        again = await session.execute(
+            update(_signup_t)
+            .where(_signup_t.c.id == row.signup_id, _signup_t.c.status.not_in(ACTIVE))
+            .values(**written)
+        )
+        changed = rowcount(again) != 1
+    if changed:  # the same member signed up meanwhile from another process: raising undoes the ticket too
+        raise ChangedMeanwhile
+    return result(status, None if take else issued.waiting + 1, False)
+
+
+async def _position(session: AsyncSession, slot_id: int, ticket: int) -> int:
+    """A waitlisted ticket's place in line, counting from 1."""
+    ahead = await session.scalar(select(_waiting_in(slot_id, before_ticket=ticket)))
+    return int(ahead or 0) + 1
 
 
 async def member_signups(
@@ -158,26 +268,63 @@ async def withdraw(
     user_id: int,
     now: datetime,
     status: str = WITHDRAWN,
-) -> tuple[CampaignSignup | None, list[Offer]]:
-    """Step out of a slot; a held place goes to the first in line as an offer."""
-    slot = await lock_slot(session, slot_id)
-    campaign = await get_campaign(session, guild_id, slot.campaign_id)
-    if campaign is None:
+) -> tuple[int | None, list[Offer]]:
+    """Step out of a slot; a held place goes to the first in line as an offer. Returns the sign-up's id."""
+    place = await _slot_and_member(session, slot_id, user_id)
+    if place is None or place.guild_id != guild_id:
         raise CampaignRefused("That campaign does not exist in this server.")
-    signup = await session.scalar(
-        select(CampaignSignup)
-        .where(col(CampaignSignup.slot_id) == slot_id, col(CampaignSignup.user_id) == user_id)
-        .execution_options(populate_existing=True)
-    )
-    if signup is None or signup.status not in ACTIVE:
+    if place.removed_at is not None:
+        raise CampaignRefused("That slot no longer exists.")
+    if place.signup_id is None or place.status not in ACTIVE:
         return None, []
-    held = signup.status in HOLDING
-    signup.status, signup.ended_at, signup.offer_expires_at = status, now, None
-    session.add(signup)
-    await session.flush()
-    if not held:
-        return signup, []
-    return signup, await _free_place(session, campaign, slot, now)
+    return place.signup_id, await give_up(session, place, now, status)
+
+
+async def give_up(session: AsyncSession, place: Place, now: datetime, status: str = WITHDRAWN) -> list[Offer]:
+    """End the member's sign-up in a place read above; a held place is offered on or freed.
+
+    With the read, three statements: the sign-up ended (finding, as it does, who is first in line), then the
+    place offered to them or given back.
+    """
+    ended = (
+        await session.execute(
+            update(_signup_t)
+            .where(_signup_t.c.id == place.signup_id, _signup_t.c.status == place.status)
+            .values(status=status, ended_at=now, offer_expires_at=None)
+            .returning(_first_in_line(place.slot_id).label("next_id"))
+        )
+    ).first()
+    if ended is None:
+        raise ChangedMeanwhile
+    if place.status not in HOLDING:
+        return []
+    if ended.next_id is None:  # nobody waiting: the place is free again
+        await session.execute(
+            update(_slot_t)
+            .where(_slot_t.c.id == place.slot_id, _slot_t.c.taken > 0)
+            .values(taken=_slot_t.c.taken - 1)
+        )
+        return []
+    expires_at = now + timedelta(hours=place.offer_window_hours)
+    offered = (
+        await session.execute(
+            update(_signup_t)
+            .where(_signup_t.c.id == ended.next_id)
+            .values(status=OFFERED, offers_made=_signup_t.c.offers_made + 1, offer_expires_at=expires_at)
+            .returning(_signup_t.c.user_id, _signup_t.c.offers_made)
+        )
+    ).one()
+    offer = Offer(
+        signup_id=ended.next_id,
+        guild_id=place.guild_id,
+        user_id=offered.user_id,
+        campaign_id=place.campaign_id,
+        campaign_title=place.title,
+        slot_name=place.slot_name,
+        expires_at=expires_at,
+        number=offered.offers_made,
+    )
+    return [offer]
 
 
 async def withdraw_everywhere(
@@ -241,24 +388,6 @@ async def open_offer(session: AsyncSession, signup_id: int, number: int, now: da
     if campaign is None or slot is None:
         return None
     return _offer(campaign, slot, signup, signup.offer_expires_at)
-
-
-async def _free_place(
-    session: AsyncSession, campaign: Campaign, slot: CampaignSlot, now: datetime
-) -> list[Offer]:
-    """A held place was released: offer it to the first in line (it stays taken), or give it back."""
-    nxt = await _next_in_line(session, stored_id(slot))
-    if nxt is None:
-        await session.execute(
-            update(CampaignSlot)
-            .where(col(CampaignSlot.id) == slot.id, col(CampaignSlot.taken) > 0)
-            .values(taken=col(CampaignSlot.taken) - 1)
-        )
-        return []
-    offer = _make_offer(campaign, slot, nxt, now)
-    session.add(nxt)
-    await session.flush()
-    return [offer]
 
 
 async def offer_free_places(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 from bot.errors import NotFound, UserFacingError
 from bot.replies import truncate
@@ -12,6 +14,9 @@ from bot.usecases import Work
 from cogs.campaigns import rules
 from db import campaigns
 from db.campaigns import Campaign, CampaignRefused, CampaignSlot, Offer, stored_id
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REMINDER_JOB = "campaign.reminder"
 OFFER_EXPIRY_JOB = "campaign.offer_expiry"
@@ -22,6 +27,25 @@ OFFER_NOTICE_JOB = "campaign.offer_notice"
 EVENT_END_JOB = "campaign.event_end"
 # Pauses before trying again a DM that Discord failed to deliver (a 5xx or a rate limit, not closed DMs).
 NOTICE_RETRY = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
+
+
+RACE_TRIES = 3
+
+
+async def again_if_changed(run: Callable[[], Awaitable[T]]) -> T:
+    """Run a unit of work again when another process changed its rows between its read and its write.
+
+    Within one process a slot's clicks already take turns; this covers two processes on one PostgreSQL.
+    """
+    for _ in range(RACE_TRIES - 1):
+        try:
+            return await run()
+        except campaigns.ChangedMeanwhile:
+            log.info("A sign-up changed under a unit of work; running it again")
+    try:
+        return await run()
+    except campaigns.ChangedMeanwhile as exc:
+        raise UserFacingError("Too many changes to that slot at once. Please click again.") from exc
 
 
 @contextmanager

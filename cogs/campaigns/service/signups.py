@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import NotFound, UserFacingError
-from bot.usecases import App
+from bot.usecases import App, Work
 from cogs.campaigns.service.common import (
     NOTICE_RETRY,
     OFFER_NOTICE_JOB,
+    again_if_changed,
     find_campaign,
     find_slot,
     refusals,
@@ -101,44 +102,66 @@ async def campaign_guild(app: App, campaign_id: int) -> int | None:
 
 async def sign_up(app: App, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int) -> SignUpResult:
     """Take a free place in the slot, or join its waitlist; a repeat click changes nothing."""
-    async with app.work() as work:
-        with refusals():
-            return await campaigns.sign_up(
-                work.session,
-                guild_id=guild_id,
-                campaign_id=campaign_id,
-                slot_id=slot_id,
-                user_id=user_id,
-                now=work.now,
-            )
+
+    async def attempt() -> SignUpResult:
+        async with app.work() as work:
+            with refusals():
+                return await campaigns.sign_up(
+                    work.session,
+                    guild_id=guild_id,
+                    campaign_id=campaign_id,
+                    slot_id=slot_id,
+                    user_id=user_id,
+                    now=work.now,
+                )
+
+    return await again_if_changed(attempt)
 
 
-async def places_held(app: App, *, guild_id: int, user_id: int, campaign_id: int) -> list[HeldPlace]:
-    """The member's places and waitlist spots in a campaign; refused when there are none."""
+async def withdraw_from_campaign(
+    app: App, *, guild_id: int, user_id: int, campaign_id: int
+) -> Withdrawal | list[HeldPlace]:
+    """Withdraw from the one place the member holds or awaits; with several, return them to choose from."""
+    return await again_if_changed(lambda: _withdraw_from_campaign(app, guild_id, user_id, campaign_id))
+
+
+async def _withdraw_from_campaign(
+    app: App, guild_id: int, user_id: int, campaign_id: int
+) -> Withdrawal | list[HeldPlace]:
     async with app.work() as work:
+        held = await campaigns.places_held(work.session, guild_id, campaign_id, user_id)
+        if len(held) == 1:
+            return await _give_up(work, held[0])
+        if held:
+            return [HeldPlace(place.slot_id, place.slot_name, place.status) for place in held]
         if await campaigns.get_campaign(work.session, guild_id, campaign_id) is None:
             raise NotFound("That campaign does not exist in this server (it may have been deleted).")
-        held = await campaigns.member_signups(work.session, guild_id, user_id, campaign_id)
-        if not held:
-            raise UserFacingError("You have no place or waitlist spot in this campaign.")
-        return [HeldPlace(stored_id(slot), slot.name, signup.status) for signup, slot, _ in held]
+        raise UserFacingError("You have no place or waitlist spot in this campaign.")
 
 
 async def leave_slot(app: App, *, guild_id: int, user_id: int, campaign_id: int, slot_id: int) -> Withdrawal:
     """Withdraw from a slot; a held place is offered to the first in line."""
+    return await again_if_changed(lambda: _leave_slot(app, guild_id, user_id, campaign_id, slot_id))
+
+
+async def _leave_slot(app: App, guild_id: int, user_id: int, campaign_id: int, slot_id: int) -> Withdrawal:
     async with app.work() as work:
-        campaign = await campaigns.get_campaign(work.session, guild_id, campaign_id)
-        slot = await campaigns.get_slot(work.session, campaign_id, slot_id) if campaign else None
-        if campaign is None or slot is None:
-            raise NotFound("That campaign or slot does not exist in this server (it may have been deleted).")
-        with refusals():
-            signup, offers = await campaigns.withdraw(
-                work.session, guild_id=guild_id, slot_id=slot_id, user_id=user_id, now=work.now
-            )
-        if signup is None:
+        held = await campaigns.places_held(work.session, guild_id, campaign_id, user_id)
+        place = next((place for place in held if place.slot_id == slot_id), None)
+        if place is None:
+            slot = await campaigns.get_slot(work.session, campaign_id, slot_id)
+            if slot is None or await campaigns.get_campaign(work.session, guild_id, campaign_id) is None:
+                raise NotFound(
+                    "That campaign or slot does not exist in this server (it may have been deleted)."
+                )
             raise UserFacingError(f"You have no place or waitlist spot in **{slot.name}**.")
-        await schedule_offer_expiries(work, offers)
-        return Withdrawal(stored_id(signup), campaign_id, campaign.title, slot.name, tuple(offers))
+        return await _give_up(work, place)
+
+
+async def _give_up(work: Work, place: campaigns.Place) -> Withdrawal:
+    offers = await campaigns.give_up(work.session, place, work.now)
+    await schedule_offer_expiries(work, offers)
+    return Withdrawal(place.signup_id, place.campaign_id, place.title, place.slot_name, tuple(offers))
 
 
 async def answer_offer(app: App, *, user_id: int, signup_id: int, accept: bool) -> OfferAnswer:
@@ -166,6 +189,8 @@ async def expire_offer(app: App, *, signup_id: int, number: int) -> OfferExpiry:
         await schedule_offer_expiries(work, offers)
         if signup is None:
             return OfferExpiry(signup_id, None, None, tuple(offers))
+        if was_offered:
+            await work.session.refresh(signup)  # the lapse was written in SQL, not through this object
         lapsed = was_offered and signup.status == campaigns.LAPSED
         return OfferExpiry(signup_id, signup.campaign_id, signup.user_id if lapsed else None, tuple(offers))
 
