@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,7 +84,7 @@ Place = Row[*tuple[Any, ...]]
 """A member's standing in one slot, as `_places` reads it (their sign-up's columns are None when they have none)."""
 
 
-def _places(user_id: int) -> Select[*tuple[Any, ...]]:
+def _places(members: int | Sequence[int]) -> Select[*tuple[Any, ...]]:
     """One read for a click on a slot: the slot (locked until commit), its campaign, the member's sign-up.
 
     `FOR UPDATE OF campaign_slot` makes every writer of one slot take turns on PostgreSQL (SQLite's units of
@@ -106,13 +108,18 @@ def _places(user_id: int) -> Select[*tuple[Any, ...]]:
             _campaign_t.c.signup_deadline,
             _campaign_t.c.offer_window_hours,
             mine.c.id.label("signup_id"),
+            mine.c.user_id.label("member_id"),
             mine.c.status,
             mine.c.offer_expires_at,
             mine.c.ticket,
         )
         .select_from(
             _slot_t.join(_campaign_t, _campaign_t.c.id == _slot_t.c.campaign_id).outerjoin(
-                mine, and_(mine.c.slot_id == _slot_t.c.id, mine.c.user_id == user_id)
+                mine,
+                and_(
+                    mine.c.slot_id == _slot_t.c.id,
+                    mine.c.user_id == members if isinstance(members, int) else mine.c.user_id.in_(members),
+                ),
             )
         )
         .with_for_update(of=_slot_t)
@@ -160,76 +167,148 @@ async def _missing(session: AsyncSession, guild_id: int, campaign_id: int) -> Ca
 async def sign_up(
     session: AsyncSession, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int, now: datetime
 ) -> SignUpResult:
-    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing.
+    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing."""
+    (result,) = await sign_up_many(
+        session, guild_id=guild_id, campaign_id=campaign_id, slot_id=slot_id, user_ids=[user_id], now=now
+    )
+    return result
 
-    Three statements at most: the read above, the slot's ticket and place taken in one conditional
-    UPDATE, and the member's sign-up written.
+
+async def sign_up_many(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    campaign_id: int,
+    slot_id: int,
+    user_ids: Sequence[int],
+    now: datetime,
+) -> list[SignUpResult]:
+    """Sign members up in the order given: free places first, then the waitlist (one result per entry).
+
+    Three statements however many members: one read (the locked slot, its campaign and the members' rows),
+    one conditional UPDATE … RETURNING handing out their tickets and places, and one INSERT of their rows.
+    A member who already holds a place, answers an open offer, or signs up again after withdrawing costs
+    one statement more.
     """
-    row = await _slot_and_member(session, slot_id, user_id)
-    if row is None or row.campaign_id != campaign_id or row.guild_id != guild_id:
+    rows = (await session.execute(_places(list(set(user_ids))).where(_slot_t.c.id == slot_id))).all()
+    if not rows or rows[0].campaign_id != campaign_id or rows[0].guild_id != guild_id:
         raise await _missing(session, guild_id, campaign_id)
-    _refuse_closed(row, now)
-    if row.removed_at is not None:
+    slot = rows[0]
+    _refuse_closed(slot, now)
+    if slot.removed_at is not None:
         raise CampaignRefused("That slot no longer exists in this campaign.")
+    theirs = {row.member_id: row for row in rows if row.member_id is not None}
 
     def result(status: str, position: int | None, already: bool) -> SignUpResult:
-        return SignUpResult(campaign_id, row.title, slot_id, row.slot_name, status, position, already)
+        return SignUpResult(campaign_id, slot.title, slot_id, slot.slot_name, status, position, already)
 
-    if row.status == OFFERED and row.offer_expires_at is not None and now <= row.offer_expires_at:
-        # Joining again while a place is offered is how a member without DMs accepts it.
-        accepted = await session.execute(
-            update(_signup_t)
-            .where(_signup_t.c.id == row.signup_id, _signup_t.c.status == OFFERED)
-            .values(status=CONFIRMED, confirmed_at=now, offer_expires_at=None)
-        )
-        if rowcount(accepted) != 1:
-            raise ChangedMeanwhile
-        return result(CONFIRMED, None, False)
-    if row.status in ACTIVE:
-        position = await _position(session, slot_id, row.ticket) if row.status == WAITLISTED else None
-        return result(row.status, position, True)
+    results: dict[int, SignUpResult] = {}
+    arriving: list[int] = []
+    for user_id in dict.fromkeys(user_ids):
+        mine = theirs.get(user_id)
+        if (
+            mine is not None
+            and mine.status == OFFERED
+            and mine.offer_expires_at
+            and now <= mine.offer_expires_at
+        ):
+            # Joining again while a place is offered is how a member without DMs accepts it.
+            await _accept_by_joining(session, mine.signup_id, now)
+            results[user_id] = result(CONFIRMED, None, False)
+        elif mine is not None and mine.status in ACTIVE:
+            position = await _position(session, slot_id, mine.ticket) if mine.status == WAITLISTED else None
+            results[user_id] = result(mine.status, position, True)
+        else:
+            arriving.append(user_id)
+    if arriving:
+        placed = await _place(session, slot, arriving, theirs, guild_id=guild_id, now=now)
+        results.update((user_id, result(*standing, False)) for user_id, standing in placed.items())
+    answers, seen = [], set()
+    for user_id in user_ids:  # a member listed twice (a double click) hears "already" the second time
+        answer = results[user_id]
+        answers.append(replace(answer, already=True) if user_id in seen else answer)
+        seen.add(user_id)
+    return answers
 
-    take = 1 if row.taken < row.capacity else 0
+
+async def _accept_by_joining(session: AsyncSession, signup_id: int, now: datetime) -> None:
+    accepted = await session.execute(
+        update(_signup_t)
+        .where(_signup_t.c.id == signup_id, _signup_t.c.status == OFFERED)
+        .values(status=CONFIRMED, confirmed_at=now, offer_expires_at=None)
+    )
+    if rowcount(accepted) != 1:
+        raise ChangedMeanwhile
+
+
+async def _place(
+    session: AsyncSession,
+    slot: Place,
+    arriving: list[int],
+    theirs: dict[int, Place],
+    *,
+    guild_id: int,
+    now: datetime,
+) -> dict[int, tuple[str, int | None]]:
+    """Hand the arriving members tickets in their order, and places while they last; (status, position) each."""
+    placing = max(0, min(slot.capacity - slot.taken, len(arriving)))
     issued = (
         await session.execute(
             update(_slot_t)
             .where(
-                _slot_t.c.id == slot_id,
+                _slot_t.c.id == slot.slot_id,
                 _slot_t.c.removed_at.is_(None),
-                _slot_t.c.taken + take <= _slot_t.c.capacity,  # the database, not the read, holds capacity
+                _slot_t.c.taken + placing <= _slot_t.c.capacity,  # the database, not the read, holds capacity
             )
-            .values(tickets_issued=_slot_t.c.tickets_issued + 1, taken=_slot_t.c.taken + take)
-            .returning(_slot_t.c.tickets_issued, _waiting_in(slot_id).label("waiting"))
+            .values(tickets_issued=_slot_t.c.tickets_issued + len(arriving), taken=_slot_t.c.taken + placing)
+            .returning(_slot_t.c.tickets_issued, _waiting_in(slot.slot_id).label("waiting"))
         )
     ).first()
-    if issued is None:  # the slot changed though its row was locked: refuse, and change nothing
+    if issued is None:  # the slot changed though its row was locked: change nothing
         raise ChangedMeanwhile
-    status = CONFIRMED if take else WAITLISTED
-    written = {
-        "status": status,
-        "ticket": issued.tickets_issued,
-        "signed_up_at": now,
-        "confirmed_at": now if take else None,
-        "offer_expires_at": None,
-        "ended_at": None,
-    }
-    if row.signup_id is None:
-        signup_id = await session.scalar(
+    first_ticket = issued.tickets_issued - len(arriving) + 1
+    standings: dict[int, tuple[str, int | None]] = {}
+    new_rows, returning_rows = [], []
+    for index, user_id in enumerate(arriving):
+        took = index < placing
+        standings[user_id] = (CONFIRMED, None) if took else (WAITLISTED, issued.waiting + index - placing + 1)
+        written = {
+            "status": CONFIRMED if took else WAITLISTED,
+            "ticket": first_ticket + index,
+            "signed_up_at": now,
+            "confirmed_at": now if took else None,
+            "offer_expires_at": None,
+            "ended_at": None,
+        }
+        if user_id in theirs:  # signing up again after withdrawing reuses the member's row for this slot
+            returning_rows.append((theirs[user_id].signup_id, written))
+        else:
+            new_rows.append(
+                {
+                    "guild_id": guild_id,
+                    "campaign_id": slot.campaign_id,
+                    "slot_id": slot.slot_id,
+                    "user_id": user_id,
+                }
+                | written
+            )
+    if new_rows:
+        inserted = await session.scalars(
             insert_ignoring_conflict(session, _signup_t, ["slot_id", "user_id"])
-            .values(guild_id=guild_id, campaign_id=campaign_id, slot_id=slot_id, user_id=user_id, **written)
+            .values(new_rows)
             .returning(_signup_t.c.id)
         )
-        changed = signup_id is None
-    else:  # signing up again after withdrawing reuses the member's row for this slot
+        if len(inserted.all()) != len(new_rows):  # one of them signed up meanwhile from another process
+            raise ChangedMeanwhile
+    for signup_id, written in returning_rows:
         again = await session.execute(
             update(_signup_t)
-            .where(_signup_t.c.id == row.signup_id, _signup_t.c.status.not_in(ACTIVE))
+            .where(_signup_t.c.id == signup_id, _signup_t.c.status.not_in(ACTIVE))
             .values(**written)
         )
-        changed = rowcount(again) != 1
-    if changed:  # the same member signed up meanwhile from another process: raising undoes the ticket too
-        raise ChangedMeanwhile
-    return result(status, None if take else issued.waiting + 1, False)
+        if rowcount(again) != 1:
+            raise ChangedMeanwhile
+    return standings
 
 
 async def _position(session: AsyncSession, slot_id: int, ticket: int) -> int:
