@@ -74,7 +74,7 @@ async def schedule(
     )
     values = job.model_dump(exclude={"id"})
     job.id = await session.scalar(
-        insert_ignoring_conflict(session, table_of(ScheduledJob), ["key"])
+        insert_ignoring_conflict(session, table_of(ScheduledJob), ("key",))
         .values(**values)
         .returning(col(ScheduledJob.id))
     )

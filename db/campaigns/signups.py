@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, ScalarSelect, Select, and_, func, select, update
+from sqlalchemy import BindParameter, Row, ScalarSelect, Select, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -33,7 +33,7 @@ from db.campaigns.models import (
     stored_id,
 )
 from db.campaigns.rows import get_campaign, get_signup, lock_slot
-from db.types import insert_ignoring_conflict, table_of
+from db.types import UTCDateTime, insert_ignoring_conflict, table_of
 
 
 async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> int:
@@ -52,10 +52,11 @@ async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> in
 _campaign_t = table_of(Campaign)
 _slot_t = table_of(CampaignSlot)
 _signup_t = table_of(CampaignSignup)
-_mine = _signup_t.alias("mine")  # the clicking member's own sign-up, beside the slot's line
+_mine = _signup_t.alias("mine")
+Parameter = BindParameter[Any]  # the clicking member's own sign-up, beside the slot's line
 
 
-def _waiting_in(slot_id: int, *, before_ticket: int | None = None) -> ScalarSelect[int]:
+def _waiting_in(slot_id: Parameter, *, before_ticket: Parameter | None = None) -> ScalarSelect[int]:
     """How many wait in the slot's line (ahead of a ticket, when one is given)."""
     waiting = _signup_t.alias("waiting")
     query = (
@@ -68,7 +69,7 @@ def _waiting_in(slot_id: int, *, before_ticket: int | None = None) -> ScalarSele
     return query.scalar_subquery()
 
 
-def _first_in_line(slot_id: int) -> ScalarSelect[int]:
+def _first_in_line(slot_id: Parameter) -> ScalarSelect[int]:
     """The waitlisted sign-up next in line; a former member's spot is history, not a person to ask."""
     line = _signup_t.alias("line")
     return (
@@ -84,7 +85,7 @@ Place = Row[*tuple[Any, ...]]
 """A member's standing in one slot, as `_places` reads it (their sign-up's columns are None when they have none)."""
 
 
-def _places(members: int | Sequence[int]) -> Select[*tuple[Any, ...]]:
+def _places() -> Select[*tuple[Any, ...]]:
     """One read for a click on a slot: the slot (locked until commit), its campaign, the member's sign-up.
 
     `FOR UPDATE OF campaign_slot` makes every writer of one slot take turns on PostgreSQL (SQLite's units of
@@ -92,6 +93,9 @@ def _places(members: int | Sequence[int]) -> Select[*tuple[Any, ...]]:
     the slot's counters are current. Other tables' rows are as of the statement's start, which can be before
     that turn: so the member's own row is written only if it is still as read, and the waitlist is counted
     or searched inside the writes that follow, never trusted from here.
+
+    The statements of the hot paths are built once, with parameters: building one costs more Python than
+    running it.
     """
     mine = _mine
     return (
@@ -117,8 +121,7 @@ def _places(members: int | Sequence[int]) -> Select[*tuple[Any, ...]]:
             _slot_t.join(_campaign_t, _campaign_t.c.id == _slot_t.c.campaign_id).outerjoin(
                 mine,
                 and_(
-                    mine.c.slot_id == _slot_t.c.id,
-                    mine.c.user_id == members if isinstance(members, int) else mine.c.user_id.in_(members),
+                    mine.c.slot_id == _slot_t.c.id, mine.c.user_id.in_(bindparam("members", expanding=True))
                 ),
             )
         )
@@ -126,25 +129,50 @@ def _places(members: int | Sequence[int]) -> Select[*tuple[Any, ...]]:
     )
 
 
+_PLACES = _places()
+_SLOT_PLACES = _PLACES.where(_slot_t.c.id == bindparam("slot_id"))
+_HELD_PLACES = _PLACES.where(
+    _slot_t.c.campaign_id == bindparam("campaign_id"),
+    _slot_t.c.removed_at.is_(None),
+    _campaign_t.c.guild_id == bindparam("guild_id"),
+    _mine.c.status.in_(ACTIVE),  # only slots where the member holds or awaits a place
+).order_by(_slot_t.c.position, _slot_t.c.id)
+_ISSUE = (
+    update(_slot_t)
+    .where(
+        _slot_t.c.id == bindparam("p_slot"),
+        _slot_t.c.removed_at.is_(None),
+        # The database, not the read, holds capacity.
+        _slot_t.c.taken + bindparam("p_placing") <= _slot_t.c.capacity,
+    )
+    .values(
+        tickets_issued=_slot_t.c.tickets_issued + bindparam("p_arriving"),
+        taken=_slot_t.c.taken + bindparam("p_placing"),
+    )
+    .returning(_slot_t.c.tickets_issued, _waiting_in(bindparam("p_slot")).label("waiting"))
+)
+_END = (
+    update(_signup_t)
+    .where(_signup_t.c.id == bindparam("p_id"), _signup_t.c.status == bindparam("p_seen"))
+    .values(
+        status=bindparam("p_status"), ended_at=bindparam("p_now", type_=UTCDateTime()), offer_expires_at=None
+    )
+    .returning(_first_in_line(bindparam("p_slot")).label("next_id"))
+)
+_POSITION = select(_waiting_in(bindparam("slot_id"), before_ticket=bindparam("ticket")))
+
+
 async def _slot_and_member(session: AsyncSession, slot_id: int, user_id: int) -> Place | None:
     """The slot, its campaign and the member's sign-up in it, in one locking read."""
-    return (await session.execute(_places(user_id).where(_slot_t.c.id == slot_id))).first()
+    return (await session.execute(_SLOT_PLACES, {"slot_id": slot_id, "members": [user_id]})).first()
 
 
 async def places_held(session: AsyncSession, guild_id: int, campaign_id: int, user_id: int) -> list[Place]:
     """The member's places and waitlist spots in a campaign's live slots, each slot locked, in card order."""
-    query = (
-        _places(user_id)
-        .where(
-            _slot_t.c.campaign_id == campaign_id,
-            _slot_t.c.removed_at.is_(None),
-            _campaign_t.c.guild_id == guild_id,
-            # Spelled on the joined sign-up: only slots where the member holds or awaits a place.
-            _mine.c.status.in_(ACTIVE),
-        )
-        .order_by(_slot_t.c.position, _slot_t.c.id)
+    found = await session.execute(
+        _HELD_PLACES, {"campaign_id": campaign_id, "guild_id": guild_id, "members": [user_id]}
     )
-    return list((await session.execute(query)).all())
+    return list(found.all())
 
 
 def _refuse_closed(row: Place, now: datetime) -> None:
@@ -190,7 +218,7 @@ async def sign_up_many(
     A member who already holds a place, answers an open offer, or signs up again after withdrawing costs
     one statement more.
     """
-    rows = (await session.execute(_places(list(set(user_ids))).where(_slot_t.c.id == slot_id))).all()
+    rows = (await session.execute(_SLOT_PLACES, {"slot_id": slot_id, "members": list(set(user_ids))})).all()
     if not rows or rows[0].campaign_id != campaign_id or rows[0].guild_id != guild_id:
         raise await _missing(session, guild_id, campaign_id)
     slot = rows[0]
@@ -254,14 +282,7 @@ async def _place(
     placing = max(0, min(slot.capacity - slot.taken, len(arriving)))
     issued = (
         await session.execute(
-            update(_slot_t)
-            .where(
-                _slot_t.c.id == slot.slot_id,
-                _slot_t.c.removed_at.is_(None),
-                _slot_t.c.taken + placing <= _slot_t.c.capacity,  # the database, not the read, holds capacity
-            )
-            .values(tickets_issued=_slot_t.c.tickets_issued + len(arriving), taken=_slot_t.c.taken + placing)
-            .returning(_slot_t.c.tickets_issued, _waiting_in(slot.slot_id).label("waiting"))
+            _ISSUE, {"p_slot": slot.slot_id, "p_placing": placing, "p_arriving": len(arriving)}
         )
     ).first()
     if issued is None:  # the slot changed though its row was locked: change nothing
@@ -293,10 +314,10 @@ async def _place(
                 | written
             )
     if new_rows:
-        inserted = await session.scalars(
-            insert_ignoring_conflict(session, _signup_t, ["slot_id", "user_id"])
-            .values(new_rows)
-            .returning(_signup_t.c.id)
+        # The rows as parameters of one statement, not inlined VALUES: its compiled form is then cached.
+        inserted = await session.execute(
+            insert_ignoring_conflict(session, _signup_t, ("slot_id", "user_id")).returning(_signup_t.c.id),
+            new_rows,
         )
         if len(inserted.all()) != len(new_rows):  # one of them signed up meanwhile from another process
             raise ChangedMeanwhile
@@ -313,7 +334,7 @@ async def _place(
 
 async def _position(session: AsyncSession, slot_id: int, ticket: int) -> int:
     """A waitlisted ticket's place in line, counting from 1."""
-    ahead = await session.scalar(select(_waiting_in(slot_id, before_ticket=ticket)))
+    ahead = await session.scalar(_POSITION, {"slot_id": slot_id, "ticket": ticket})
     return int(ahead or 0) + 1
 
 
@@ -367,10 +388,14 @@ async def give_up(session: AsyncSession, place: Place, now: datetime, status: st
     """
     ended = (
         await session.execute(
-            update(_signup_t)
-            .where(_signup_t.c.id == place.signup_id, _signup_t.c.status == place.status)
-            .values(status=status, ended_at=now, offer_expires_at=None)
-            .returning(_first_in_line(place.slot_id).label("next_id"))
+            _END,
+            {
+                "p_id": place.signup_id,
+                "p_seen": place.status,
+                "p_status": status,
+                "p_now": now,
+                "p_slot": place.slot_id,
+            },
         )
     ).first()
     if ended is None:
