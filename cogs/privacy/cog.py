@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 
@@ -135,12 +136,16 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         if not self.bot.intents.members:
             return  # without the members intent the member list is partial: marking from it would be wrong
         for guild in list(self.bot.guilds):
-            if not guild.chunked:
-                await guild.chunk()  # every member: anyone missing from a partial list would seem departed
-            if guild.member_count is not None and len(guild.members) < guild.member_count:
-                log.info("Guild %s's members are not all loaded; departures are not caught up now", guild.id)
+            present = await everyone_in(guild)
+            if present is None:
+                log.warning(
+                    "Guild %s: its member list did not load completely (%d of %s members), so departures "
+                    "while the bot was offline are not caught up now; leaves from now on are",
+                    guild.id,
+                    len(guild.members),
+                    guild.member_count,
+                )
                 continue
-            present = {member.id for member in guild.members}
             left, returned = await service.catch_up_departures(
                 self.bot.app,
                 guild_id=guild.id,
@@ -154,3 +159,31 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
                     len(left),
                     len(returned),
                 )
+
+
+# Long enough for Discord to send a very large guild's members (1,000 per chunk), short enough that a
+# guild whose members never come does not hold up the others.
+CHUNK_WAIT_S = 120.0
+
+
+async def everyone_in(guild: discord.Guild) -> frozenset[int] | None:
+    """The ids of every member of the guild, loading them first if needed; None if the list stays partial.
+
+    The bot's member cache is not the member list: at `on_ready` discord.py may not have chunked a large
+    guild yet (it gives up waiting after a few seconds), and a guild that is unavailable has no member count
+    at all. Anyone missing from a partial list would be taken for departed, and their data deleted 90 days
+    later; so the list counts only when its length is the member count Discord gave.
+    """
+    if not guild.chunked and not guild.unavailable:
+        # A timeout is judged below with every other way of ending short: the caller logs the refusal.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(guild.chunk(), timeout=CHUNK_WAIT_S)
+    return complete_member_ids(guild)
+
+
+def complete_member_ids(guild: discord.Guild) -> frozenset[int] | None:
+    """The member ids in the cache when they are all of the guild's members, else None."""
+    # `chunked`: Discord gave a member count and the cache holds exactly that many members.
+    if guild.unavailable or not guild.chunked:
+        return None
+    return frozenset(member.id for member in guild.members)
