@@ -122,6 +122,14 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         guild_id, user_id = int(job.payload["guild_id"]), int(job.payload["user_id"])
         if not await service.still_departed(self.bot.app, guild_id=guild_id, user_id=user_id):
             return
+        if await self.still_in_guild(guild_id, user_id):
+            log.warning(
+                "Member %s of guild %s was recorded as departed but is in the server: their data is kept",
+                user_id,
+                guild_id,
+            )
+            await service.keep_present_member(self.bot.app, guild_id=guild_id, user_id=user_id)
+            return
         deletion = await service.delete_member_data(
             self.bot.app,
             guild_id=guild_id,
@@ -129,6 +137,20 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
             reason=f"a departed member's data after {self.bot.settings.departed_retention_days} days",
         )
         self.bot.dispatch("member_forgotten", guild_id, deletion)
+
+    async def still_in_guild(self, guild_id: int, user_id: int) -> bool:
+        """Ask Discord, not only the record: a present member's data is never deleted as a departed one's."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return False  # the bot is no longer in the server: the record is all there is
+        if guild.get_member(user_id) is not None:
+            return True
+        try:
+            await guild.fetch_member(user_id)
+        except discord.NotFound:
+            return False
+        # Any other refusal propagates: the scheduler retries later rather than delete on a guess.
+        return True
 
     async def catch_up_after_downtime(self) -> None:
         """Members who left or came back while the bot was offline are noticed once it is ready."""

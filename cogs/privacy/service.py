@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.usecases import App, Work
-from db import privacy
+from db import members, privacy
 
 EXPIRE_JOB = "privacy.expire"
 
@@ -74,6 +74,12 @@ async def member_returned(app: App, *, guild_id: int, user_id: int) -> None:
 async def still_departed(app: App, *, guild_id: int, user_id: int) -> bool:
     async with app.work() as work:
         return await privacy.has_left(work.session, guild_id, user_id)
+
+
+async def keep_present_member(app: App, *, guild_id: int, user_id: int) -> None:
+    """The member recorded as departed is in the server after all: mark them present, keep their data."""
+    async with app.work() as work:
+        await members.mark_returned(work.session, guild_id, user_id, work.now)
 
 
 async def catch_up_departures(
