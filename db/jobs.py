@@ -76,7 +76,7 @@ async def schedule(
     )
     values = job.model_dump(exclude={"id"})
     job.id = await session.scalar(
-        insert_ignoring_conflict(session, table_of(ScheduledJob), ["key"])
+        insert_ignoring_conflict(session, table_of(ScheduledJob), ("key",))
         .values(**values)
         .returning(col(ScheduledJob.id))
     )
@@ -115,7 +115,7 @@ async def schedule_many(
         for key, payload in payloads.items()
     ]
     # Many rows, one executemany: the driver sends them together rather than one round trip per job.
-    await session.execute(insert_ignoring_conflict(session, table_of(ScheduledJob), ["key"]), rows)
+    await session.execute(insert_ignoring_conflict(session, table_of(ScheduledJob), ("key",)), rows)
 
 
 async def cancel_many(session: AsyncSession, keys: Sequence[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,8 +48,16 @@ def table_of(model: type[SQLModel]) -> Table:
     return table
 
 
-def insert_ignoring_conflict(session: AsyncSession, table: Table, conflict_columns: list[str]) -> Insert:
+def insert_ignoring_conflict(
+    session: AsyncSession, table: Table, conflict_columns: tuple[str, ...]
+) -> Insert:
     """An INSERT that does nothing where a row with the same unique columns exists, in the session's dialect."""
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return _insert_ignoring_conflict(dialect, table, conflict_columns)
+
+
+@functools.cache
+def _insert_ignoring_conflict(dialect: str, table: Table, conflict_columns: tuple[str, ...]) -> Insert:
+    # Built once per table: statements are immutable, and building one costs more than running it.
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))

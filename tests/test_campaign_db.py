@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from db import campaigns
@@ -93,6 +93,67 @@ async def test_double_click_never_creates_two_sign_ups(database: Database) -> No
     results = await asyncio.gather(*(_sign_up(database, campaign_id, slot_id, 42) for _ in range(10)))
     assert sum(not r.already for r in results) == 1
     assert len(await _statuses(database, slot_id)) == 1
+
+
+async def test_a_group_of_sign_ups_is_stored_in_order_with_repeats_returns_and_offers_in_three_statements(
+    database: Database,
+) -> None:
+    campaign_id, (slot_id,) = await _campaign(database, capacity=3)
+    for user in (1, 2, 3, 4):  # 1-3 hold the places, 4 waits
+        await _sign_up(database, campaign_id, slot_id, user)
+    async with database.session() as session:  # 1 withdraws: 4 is offered the place; 2 withdraws too
+        await campaigns.withdraw(session, guild_id=GUILD, slot_id=slot_id, user_id=1, now=NOW)
+        await campaigns.withdraw(session, guild_id=GUILD, slot_id=slot_id, user_id=2, now=NOW)
+
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.session() as session:
+            plain = await campaigns.sign_up_many(
+                session,
+                guild_id=GUILD,
+                campaign_id=campaign_id,
+                slot_id=slot_id,
+                user_ids=[10, 11, 12],
+                now=NOW,
+            )
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    # One place was free (2's): the first of the group takes it, the others queue behind the waitlist.
+    assert [(r.status, r.position, r.already) for r in plain] == [
+        ("confirmed", None, False),
+        ("waitlisted", 1, False),
+        ("waitlisted", 2, False),
+    ]
+    assert len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]) == 3
+
+    async with database.session() as session:
+        mixed = await campaigns.sign_up_many(
+            session,
+            guild_id=GUILD,
+            campaign_id=campaign_id,
+            slot_id=slot_id,
+            user_ids=[20, 4, 1, 20, 3, 11],  # new, offered, returning, double click, holder, waiting
+            now=NOW,
+        )
+    assert [(r.status, r.position, r.already) for r in mixed] == [
+        ("waitlisted", 3, False),
+        ("confirmed", None, False),  # joining again is how a member without DMs accepts an offer
+        ("waitlisted", 4, False),  # a member who withdrew joins the end of the line
+        ("waitlisted", 3, True),
+        ("confirmed", None, True),
+        ("waitlisted", 1, True),
+    ]
+    rows = await _statuses(database, slot_id)
+    assert [user for user, status, _ in rows if status == "waitlisted"] == [11, 12, 20, 1]
+    async with database.session() as session:
+        slot = await session.get(CampaignSlot, slot_id)
+        assert slot is not None
+        assert (slot.taken, slot.capacity) == (3, 3)
 
 
 async def test_database_refuses_more_taken_places_than_capacity(database: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import discord
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bench.harness import burst, click_payload
 from db import campaigns
@@ -435,11 +435,20 @@ async def test_burst_of_two_hundred_clicks_fills_fifty_places_and_answers_everyo
             await coalition.env.settle()
     custom_id = f"campaign:join:{campaign.id}:{slot.id}"
     requests_before = len(coalition.env.http_requests)
-    result = await burst(
-        coalition.env, [click_payload(coalition.env, person, card, custom_id) for person in people]
-    )
+    transactions = []
+    engine = coalition.bot.database.engine.sync_engine
+    began = transactions.append
+    event.listen(engine, "begin", began)
+    try:
+        result = await burst(
+            coalition.env, [click_payload(coalition.env, person, card, custom_id) for person in people]
+        )
+    finally:
+        event.remove(engine, "begin", began)
 
     assert result.answered == 200
+    # Clicks that arrive while the slot's transaction runs are stored together in its next one.
+    assert len(transactions) < 100, f"{len(transactions)} transactions for 200 sign-ups"
     async with coalition.bot.database.session() as session:
         rows = (
             await session.execute(
@@ -452,6 +461,7 @@ async def test_burst_of_two_hundred_clicks_fills_fifty_places_and_answers_everyo
     assert len(rows) == 200
     assert len({row.user_id for row in rows}) == 200
     assert [row.status for row in rows] == ["confirmed"] * 50 + ["waitlisted"] * 150
+    assert [row.user_id for row in rows] == [person.id for person in people], "tickets follow click order"
     assert stored is not None
     assert stored.taken == 50
     # Each waitlisted member was told their own place in line: 1..150 in ticket order.

@@ -59,7 +59,8 @@ class CampaignsCog(
         self.app = bot.app
         self.messaging = CampaignMessaging(bot)
         self.events = CampaignEvents(bot)
-        self._slot_queues = {}
+        self._slot_clicks = {}
+        self._click_tasks = set()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*views.PERSISTENT_ITEMS, *CHANGE_ITEMS, *INTEREST_ITEMS, *REACH_ITEMS)

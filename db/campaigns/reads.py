@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -35,12 +35,14 @@ from db.members import MemberProfile
 from db.types import table_of
 
 
-def _card_query(campaign_id: int) -> Select[Any]:
+def _card_query() -> Select[Any]:
     """The card's one read: the campaign, each live slot with its line's counts, and each confirmed member.
 
     One row per confirmed member (a slot with none still gives one row); whether slots need disciplines and
-    whether the campaign has links ride along, so that the common card needs no other query.
+    whether the campaign has links ride along, so that the common card needs no other query. Built once:
+    building it costs more Python than running it.
     """
+    campaign_id: BindParameter[int] = bindparam("campaign_id")
     slot, held, sign = (
         table_of(CampaignSlot),
         table_of(CampaignSignup).alias("held"),
@@ -81,9 +83,12 @@ def _card_query(campaign_id: int) -> Select[Any]:
     )
 
 
+CARD_QUERY = _card_query()
+
+
 async def campaign_view(session: AsyncSession, campaign_id: int) -> CampaignView | None:
     """Everything the live card shows, read fresh (one query unless slots need disciplines)."""
-    rows = (await session.execute(_card_query(campaign_id))).all()
+    rows = (await session.execute(CARD_QUERY, {"campaign_id": campaign_id})).all()
     if not rows:
         return None
     campaign = rows[0].Campaign

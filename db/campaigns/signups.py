@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, ScalarSelect, Select, and_, func, select, update
+from sqlalchemy import BindParameter, Row, ScalarSelect, Select, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -31,7 +33,7 @@ from db.campaigns.models import (
     stored_id,
 )
 from db.campaigns.rows import get_campaign, get_signup, lock_slot
-from db.types import insert_ignoring_conflict, table_of
+from db.types import UTCDateTime, insert_ignoring_conflict, table_of
 
 
 async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> int:
@@ -50,10 +52,11 @@ async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> in
 _campaign_t = table_of(Campaign)
 _slot_t = table_of(CampaignSlot)
 _signup_t = table_of(CampaignSignup)
-_mine = _signup_t.alias("mine")  # the clicking member's own sign-up, beside the slot's line
+_mine = _signup_t.alias("mine")
+Parameter = BindParameter[Any]  # the clicking member's own sign-up, beside the slot's line
 
 
-def _waiting_in(slot_id: int, *, before_ticket: int | None = None) -> ScalarSelect[int]:
+def _waiting_in(slot_id: Parameter, *, before_ticket: Parameter | None = None) -> ScalarSelect[int]:
     """How many wait in the slot's line (ahead of a ticket, when one is given)."""
     waiting = _signup_t.alias("waiting")
     query = (
@@ -66,7 +69,7 @@ def _waiting_in(slot_id: int, *, before_ticket: int | None = None) -> ScalarSele
     return query.scalar_subquery()
 
 
-def _first_in_line(slot_id: int) -> ScalarSelect[int]:
+def _first_in_line(slot_id: Parameter) -> ScalarSelect[int]:
     """The waitlisted sign-up next in line; a former member's spot is history, not a person to ask."""
     line = _signup_t.alias("line")
     return (
@@ -82,7 +85,7 @@ Place = Row[*tuple[Any, ...]]
 """A member's standing in one slot, as `_places` reads it (their sign-up's columns are None when they have none)."""
 
 
-def _places(user_id: int) -> Select[*tuple[Any, ...]]:
+def _places() -> Select[*tuple[Any, ...]]:
     """One read for a click on a slot: the slot (locked until commit), its campaign, the member's sign-up.
 
     `FOR UPDATE OF campaign_slot` makes every writer of one slot take turns on PostgreSQL (SQLite's units of
@@ -90,6 +93,9 @@ def _places(user_id: int) -> Select[*tuple[Any, ...]]:
     the slot's counters are current. Other tables' rows are as of the statement's start, which can be before
     that turn: so the member's own row is written only if it is still as read, and the waitlist is counted
     or searched inside the writes that follow, never trusted from here.
+
+    The statements of the hot paths are built once, with parameters: building one costs more Python than
+    running it.
     """
     mine = _mine
     return (
@@ -106,38 +112,67 @@ def _places(user_id: int) -> Select[*tuple[Any, ...]]:
             _campaign_t.c.signup_deadline,
             _campaign_t.c.offer_window_hours,
             mine.c.id.label("signup_id"),
+            mine.c.user_id.label("member_id"),
             mine.c.status,
             mine.c.offer_expires_at,
             mine.c.ticket,
         )
         .select_from(
             _slot_t.join(_campaign_t, _campaign_t.c.id == _slot_t.c.campaign_id).outerjoin(
-                mine, and_(mine.c.slot_id == _slot_t.c.id, mine.c.user_id == user_id)
+                mine,
+                and_(
+                    mine.c.slot_id == _slot_t.c.id, mine.c.user_id.in_(bindparam("members", expanding=True))
+                ),
             )
         )
         .with_for_update(of=_slot_t)
     )
 
 
+_PLACES = _places()
+_SLOT_PLACES = _PLACES.where(_slot_t.c.id == bindparam("slot_id"))
+_HELD_PLACES = _PLACES.where(
+    _slot_t.c.campaign_id == bindparam("campaign_id"),
+    _slot_t.c.removed_at.is_(None),
+    _campaign_t.c.guild_id == bindparam("guild_id"),
+    _mine.c.status.in_(ACTIVE),  # only slots where the member holds or awaits a place
+).order_by(_slot_t.c.position, _slot_t.c.id)
+_ISSUE = (
+    update(_slot_t)
+    .where(
+        _slot_t.c.id == bindparam("p_slot"),
+        _slot_t.c.removed_at.is_(None),
+        # The database, not the read, holds capacity.
+        _slot_t.c.taken + bindparam("p_placing") <= _slot_t.c.capacity,
+    )
+    .values(
+        tickets_issued=_slot_t.c.tickets_issued + bindparam("p_arriving"),
+        taken=_slot_t.c.taken + bindparam("p_placing"),
+    )
+    .returning(_slot_t.c.tickets_issued, _waiting_in(bindparam("p_slot")).label("waiting"))
+)
+_END = (
+    update(_signup_t)
+    .where(_signup_t.c.id == bindparam("p_id"), _signup_t.c.status == bindparam("p_seen"))
+    .values(
+        status=bindparam("p_status"), ended_at=bindparam("p_now", type_=UTCDateTime()), offer_expires_at=None
+    )
+    .returning(_first_in_line(bindparam("p_slot")).label("next_id"))
+)
+_POSITION = select(_waiting_in(bindparam("slot_id"), before_ticket=bindparam("ticket")))
+
+
 async def _slot_and_member(session: AsyncSession, slot_id: int, user_id: int) -> Place | None:
     """The slot, its campaign and the member's sign-up in it, in one locking read."""
-    return (await session.execute(_places(user_id).where(_slot_t.c.id == slot_id))).first()
+    return (await session.execute(_SLOT_PLACES, {"slot_id": slot_id, "members": [user_id]})).first()
 
 
 async def places_held(session: AsyncSession, guild_id: int, campaign_id: int, user_id: int) -> list[Place]:
     """The member's places and waitlist spots in a campaign's live slots, each slot locked, in card order."""
-    query = (
-        _places(user_id)
-        .where(
-            _slot_t.c.campaign_id == campaign_id,
-            _slot_t.c.removed_at.is_(None),
-            _campaign_t.c.guild_id == guild_id,
-            # Spelled on the joined sign-up: only slots where the member holds or awaits a place.
-            _mine.c.status.in_(ACTIVE),
-        )
-        .order_by(_slot_t.c.position, _slot_t.c.id)
+    found = await session.execute(
+        _HELD_PLACES, {"campaign_id": campaign_id, "guild_id": guild_id, "members": [user_id]}
     )
-    return list((await session.execute(query)).all())
+    return list(found.all())
 
 
 def _refuse_closed(row: Place, now: datetime) -> None:
@@ -160,81 +195,146 @@ async def _missing(session: AsyncSession, guild_id: int, campaign_id: int) -> Ca
 async def sign_up(
     session: AsyncSession, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int, now: datetime
 ) -> SignUpResult:
-    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing.
+    """Take a place in the slot if one is free, else join its waitlist; a repeat click changes nothing."""
+    (result,) = await sign_up_many(
+        session, guild_id=guild_id, campaign_id=campaign_id, slot_id=slot_id, user_ids=[user_id], now=now
+    )
+    return result
 
-    Three statements at most: the read above, the slot's ticket and place taken in one conditional
-    UPDATE, and the member's sign-up written.
+
+async def sign_up_many(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    campaign_id: int,
+    slot_id: int,
+    user_ids: Sequence[int],
+    now: datetime,
+) -> list[SignUpResult]:
+    """Sign members up in the order given: free places first, then the waitlist (one result per entry).
+
+    Three statements however many members: one read (the locked slot, its campaign and the members' rows),
+    one conditional UPDATE … RETURNING handing out their tickets and places, and one INSERT of their rows.
+    A member who already holds a place, answers an open offer, or signs up again after withdrawing costs
+    one statement more.
     """
-    row = await _slot_and_member(session, slot_id, user_id)
-    if row is None or row.campaign_id != campaign_id or row.guild_id != guild_id:
+    rows = (await session.execute(_SLOT_PLACES, {"slot_id": slot_id, "members": list(set(user_ids))})).all()
+    if not rows or rows[0].campaign_id != campaign_id or rows[0].guild_id != guild_id:
         raise await _missing(session, guild_id, campaign_id)
-    _refuse_closed(row, now)
-    if row.removed_at is not None:
+    slot = rows[0]
+    _refuse_closed(slot, now)
+    if slot.removed_at is not None:
         raise CampaignRefused("That slot no longer exists in this campaign.")
+    theirs = {row.member_id: row for row in rows if row.member_id is not None}
 
     def result(status: str, position: int | None, already: bool) -> SignUpResult:
-        return SignUpResult(campaign_id, row.title, slot_id, row.slot_name, status, position, already)
+        return SignUpResult(campaign_id, slot.title, slot_id, slot.slot_name, status, position, already)
 
-    if row.status == OFFERED and row.offer_expires_at is not None and now <= row.offer_expires_at:
-        # Joining again while a place is offered is how a member without DMs accepts it.
-        accepted = await session.execute(
-            update(_signup_t)
-            .where(_signup_t.c.id == row.signup_id, _signup_t.c.status == OFFERED)
-            .values(status=CONFIRMED, confirmed_at=now, offer_expires_at=None)
-        )
-        if rowcount(accepted) != 1:
-            raise ChangedMeanwhile
-        return result(CONFIRMED, None, False)
-    if row.status in ACTIVE:
-        position = await _position(session, slot_id, row.ticket) if row.status == WAITLISTED else None
-        return result(row.status, position, True)
+    results: dict[int, SignUpResult] = {}
+    arriving: list[int] = []
+    for user_id in dict.fromkeys(user_ids):
+        mine = theirs.get(user_id)
+        if (
+            mine is not None
+            and mine.status == OFFERED
+            and mine.offer_expires_at
+            and now <= mine.offer_expires_at
+        ):
+            # Joining again while a place is offered is how a member without DMs accepts it.
+            await _accept_by_joining(session, mine.signup_id, now)
+            results[user_id] = result(CONFIRMED, None, False)
+        elif mine is not None and mine.status in ACTIVE:
+            position = await _position(session, slot_id, mine.ticket) if mine.status == WAITLISTED else None
+            results[user_id] = result(mine.status, position, True)
+        else:
+            arriving.append(user_id)
+    if arriving:
+        placed = await _place(session, slot, arriving, theirs, guild_id=guild_id, now=now)
+        results.update((user_id, result(*standing, False)) for user_id, standing in placed.items())
+    answers, seen = [], set()
+    for user_id in user_ids:  # a member listed twice (a double click) hears "already" the second time
+        answer = results[user_id]
+        answers.append(replace(answer, already=True) if user_id in seen else answer)
+        seen.add(user_id)
+    return answers
 
-    take = 1 if row.taken < row.capacity else 0
+
+async def _accept_by_joining(session: AsyncSession, signup_id: int, now: datetime) -> None:
+    accepted = await session.execute(
+        update(_signup_t)
+        .where(_signup_t.c.id == signup_id, _signup_t.c.status == OFFERED)
+        .values(status=CONFIRMED, confirmed_at=now, offer_expires_at=None)
+    )
+    if rowcount(accepted) != 1:
+        raise ChangedMeanwhile
+
+
+async def _place(
+    session: AsyncSession,
+    slot: Place,
+    arriving: list[int],
+    theirs: dict[int, Place],
+    *,
+    guild_id: int,
+    now: datetime,
+) -> dict[int, tuple[str, int | None]]:
+    """Hand the arriving members tickets in their order, and places while they last; (status, position) each."""
+    placing = max(0, min(slot.capacity - slot.taken, len(arriving)))
     issued = (
         await session.execute(
-            update(_slot_t)
-            .where(
-                _slot_t.c.id == slot_id,
-                _slot_t.c.removed_at.is_(None),
-                _slot_t.c.taken + take <= _slot_t.c.capacity,  # the database, not the read, holds capacity
-            )
-            .values(tickets_issued=_slot_t.c.tickets_issued + 1, taken=_slot_t.c.taken + take)
-            .returning(_slot_t.c.tickets_issued, _waiting_in(slot_id).label("waiting"))
+            _ISSUE, {"p_slot": slot.slot_id, "p_placing": placing, "p_arriving": len(arriving)}
         )
     ).first()
-    if issued is None:  # the slot changed though its row was locked: refuse, and change nothing
+    if issued is None:  # the slot changed though its row was locked: change nothing
         raise ChangedMeanwhile
-    status = CONFIRMED if take else WAITLISTED
-    written = {
-        "status": status,
-        "ticket": issued.tickets_issued,
-        "signed_up_at": now,
-        "confirmed_at": now if take else None,
-        "offer_expires_at": None,
-        "ended_at": None,
-    }
-    if row.signup_id is None:
-        signup_id = await session.scalar(
-            insert_ignoring_conflict(session, _signup_t, ["slot_id", "user_id"])
-            .values(guild_id=guild_id, campaign_id=campaign_id, slot_id=slot_id, user_id=user_id, **written)
-            .returning(_signup_t.c.id)
+    first_ticket = issued.tickets_issued - len(arriving) + 1
+    standings: dict[int, tuple[str, int | None]] = {}
+    new_rows, returning_rows = [], []
+    for index, user_id in enumerate(arriving):
+        took = index < placing
+        standings[user_id] = (CONFIRMED, None) if took else (WAITLISTED, issued.waiting + index - placing + 1)
+        written = {
+            "status": CONFIRMED if took else WAITLISTED,
+            "ticket": first_ticket + index,
+            "signed_up_at": now,
+            "confirmed_at": now if took else None,
+            "offer_expires_at": None,
+            "ended_at": None,
+        }
+        if user_id in theirs:  # signing up again after withdrawing reuses the member's row for this slot
+            returning_rows.append((theirs[user_id].signup_id, written))
+        else:
+            new_rows.append(
+                {
+                    "guild_id": guild_id,
+                    "campaign_id": slot.campaign_id,
+                    "slot_id": slot.slot_id,
+                    "user_id": user_id,
+                }
+                | written
+            )
+    if new_rows:
+        # The rows as parameters of one statement, not inlined VALUES: its compiled form is then cached.
+        inserted = await session.execute(
+            insert_ignoring_conflict(session, _signup_t, ("slot_id", "user_id")).returning(_signup_t.c.id),
+            new_rows,
         )
-        changed = signup_id is None
-    else:  # signing up again after withdrawing reuses the member's row for this slot
+        if len(inserted.all()) != len(new_rows):  # one of them signed up meanwhile from another process
+            raise ChangedMeanwhile
+    for signup_id, written in returning_rows:
         again = await session.execute(
             update(_signup_t)
-            .where(_signup_t.c.id == row.signup_id, _signup_t.c.status.not_in(ACTIVE))
+            .where(_signup_t.c.id == signup_id, _signup_t.c.status.not_in(ACTIVE))
             .values(**written)
         )
-        changed = rowcount(again) != 1
-    if changed:  # the same member signed up meanwhile from another process: raising undoes the ticket too
-        raise ChangedMeanwhile
-    return result(status, None if take else issued.waiting + 1, False)
+        if rowcount(again) != 1:
+            raise ChangedMeanwhile
+    return standings
 
 
 async def _position(session: AsyncSession, slot_id: int, ticket: int) -> int:
     """A waitlisted ticket's place in line, counting from 1."""
-    ahead = await session.scalar(select(_waiting_in(slot_id, before_ticket=ticket)))
+    ahead = await session.scalar(_POSITION, {"slot_id": slot_id, "ticket": ticket})
     return int(ahead or 0) + 1
 
 
@@ -288,10 +388,14 @@ async def give_up(session: AsyncSession, place: Place, now: datetime, status: st
     """
     ended = (
         await session.execute(
-            update(_signup_t)
-            .where(_signup_t.c.id == place.signup_id, _signup_t.c.status == place.status)
-            .values(status=status, ended_at=now, offer_expires_at=None)
-            .returning(_first_in_line(place.slot_id).label("next_id"))
+            _END,
+            {
+                "p_id": place.signup_id,
+                "p_seen": place.status,
+                "p_status": status,
+                "p_now": now,
+                "p_slot": place.slot_id,
+            },
         )
     ).first()
     if ended is None:

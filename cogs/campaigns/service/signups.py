@@ -102,16 +102,26 @@ async def campaign_guild(app: App, campaign_id: int) -> int | None:
 
 async def sign_up(app: App, *, guild_id: int, campaign_id: int, slot_id: int, user_id: int) -> SignUpResult:
     """Take a free place in the slot, or join its waitlist; a repeat click changes nothing."""
+    (result,) = await sign_up_together(
+        app, guild_id=guild_id, campaign_id=campaign_id, slot_id=slot_id, user_ids=[user_id]
+    )
+    return result
 
-    async def attempt() -> SignUpResult:
+
+async def sign_up_together(
+    app: App, *, guild_id: int, campaign_id: int, slot_id: int, user_ids: list[int]
+) -> list[SignUpResult]:
+    """Sign up members who clicked one slot at once, in click order, in one transaction."""
+
+    async def attempt() -> list[SignUpResult]:
         async with app.work() as work:
             with refusals():
-                return await campaigns.sign_up(
+                return await campaigns.sign_up_many(
                     work.session,
                     guild_id=guild_id,
                     campaign_id=campaign_id,
                     slot_id=slot_id,
-                    user_id=user_id,
+                    user_ids=user_ids,
                     now=work.now,
                 )
 
