@@ -26,7 +26,7 @@ from db import migrate
 from db.engine import Database
 from db.guilds import CHANNEL_PURPOSES, GuildConfig
 
-pytest_plugins = ["tests.contract_plugin"]
+pytest_plugins = ["tests.contract_plugin", "tests.answer_first"]
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 # The server secret that seals secret polls' keys (BALLOT_SECRET); any 32+ characters do for tests.

@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
-from bot.replies import reply, truncate
+from bot.replies import defer, reply, truncate
 from bot.ui import PersistentButton
 from bot.usecases import App
 from cogs.campaigns import render
@@ -139,6 +139,7 @@ class CampaignChanges(commands.Cog):
     ) -> None:
         """Change a campaign's text or times; its members hear once (organizers)."""
         assert interaction.guild_id is not None
+        await defer(interaction)
         edit = changes.CampaignEdit(
             title, description, start, end, signup_deadline, timezone, offer_window_hours
         )
@@ -161,6 +162,7 @@ class CampaignChanges(commands.Cog):
     async def cancel_campaign(self, interaction: discord.Interaction, campaign: str, reason: str) -> None:
         """Cancel a campaign after a confirmation (organizers)."""
         assert interaction.guild_id is not None
+        await defer(interaction)
         found = await changes.campaign_to_cancel(
             self.app, guild_id=interaction.guild_id, campaign=campaign, reason=reason
         )

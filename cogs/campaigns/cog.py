@@ -134,6 +134,7 @@ class CampaignsCog(
         occurrences: app_commands.Range[int, 2, 12] | None = None,
     ) -> None:
         """Create a campaign (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         # Campaign times are typed in the organizer's zone; everyone then sees Discord timestamps.
         zone = parse_zone(timezone)
@@ -184,6 +185,7 @@ class CampaignsCog(
         needs: str | None = None,
     ) -> None:
         """Add a role with a capacity to a campaign (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         added = await lifecycle.add_slot(
             self.app,
@@ -221,6 +223,7 @@ class CampaignsCog(
         needs: str | None = None,
     ) -> None:
         """Rename, resize or change the needs of a slot (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         edited = await lifecycle.edit_slot(
             self.app,
@@ -247,6 +250,7 @@ class CampaignsCog(
     @organizer_only()
     async def slot_remove(self, interaction: discord.Interaction, campaign: str, slot: str) -> None:
         """Remove a slot and end its sign-ups; members keep it in their history (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         removed = await lifecycle.remove_slot(
             self.app,
@@ -276,6 +280,7 @@ class CampaignsCog(
         self, interaction: discord.Interaction, campaign: str, channel: discord.TextChannel | None = None
     ) -> None:
         """Post the live sign-up card (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         card = await lifecycle.card_to_post(self.app, guild_id=interaction.guild_id, campaign=campaign)
         target = channel or await self.bot.configured_channel(interaction.guild_id, "campaigns")
@@ -311,6 +316,7 @@ class CampaignsCog(
     @organizer_only()
     async def close(self, interaction: discord.Interaction, campaign: str) -> None:
         """Close a campaign's sign-ups and disable its card (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         closed = await lifecycle.close_campaign(
             self.app, guild_id=interaction.guild_id, actor_id=interaction.user.id, campaign=campaign
@@ -354,10 +360,10 @@ class CampaignsCog(
     @organizer_only()
     async def invite(self, interaction: discord.Interaction, campaign: str) -> None:
         """Invite members whose disciplines fit a slot's unfilled needs, by DM (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         assert interaction.guild is not None
         plan = await invitations.plan_invitations(self.app, guild_id=interaction.guild_id, campaign=campaign)
-        await defer(interaction)
         if not plan.gaps:
             await reply(
                 interaction,
@@ -393,6 +399,7 @@ class CampaignsCog(
         close_after_minutes: app_commands.Range[int, 2, 20160] = DEFAULT_ROLLCALL_MINUTES,
     ) -> None:
         """Ask the confirmed members whether they are ready (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         opened = await rollcalls.open_rollcall(
             self.app,
@@ -402,7 +409,6 @@ class CampaignsCog(
             nudge_after=timedelta(minutes=nudge_after_minutes),
             close_after=timedelta(minutes=close_after_minutes),
         )
-        await defer(interaction)
         channel = interaction.channel if isinstance(interaction.channel, discord.abc.Messageable) else None
         message = await self.messaging.post_rollcall(channel, opened)
         await rollcalls.rollcall_posted(
@@ -419,6 +425,7 @@ class CampaignsCog(
     @app_commands.command(name="list")
     async def list_(self, interaction: discord.Interaction) -> None:
         """List the campaigns open for sign-up."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         found = await lifecycle.open_campaigns(self.app, guild_id=interaction.guild_id)
         if not found.total:
@@ -429,6 +436,7 @@ class CampaignsCog(
     @app_commands.command(name="mine")
     async def mine(self, interaction: discord.Interaction) -> None:
         """Show your campaign places, waitlist positions and history."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         history = await signups.history(self.app, guild_id=interaction.guild_id, user_id=interaction.user.id)
         if not history:
@@ -445,6 +453,7 @@ class CampaignsCog(
     @app_commands.autocomplete(campaign=campaign_autocomplete, slot=slot_autocomplete)
     async def join(self, interaction: discord.Interaction, campaign: str, slot: str) -> None:
         """Sign up for a campaign role (or its waitlist when full)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         chosen = await signups.choose_slot(
             self.app, guild_id=interaction.guild_id, campaign=campaign, slot=slot
@@ -456,6 +465,7 @@ class CampaignsCog(
     @app_commands.autocomplete(campaign=campaign_autocomplete, slot=slot_autocomplete)
     async def leave(self, interaction: discord.Interaction, campaign: str, slot: str | None = None) -> None:
         """Withdraw from a campaign role or its waitlist."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         if slot is not None:
             chosen = await signups.choose_slot(
@@ -473,6 +483,7 @@ class CampaignsCog(
     @app_commands.autocomplete(campaign=campaign_autocomplete)
     async def calendar(self, interaction: discord.Interaction, campaign: str) -> None:
         """Get the campaign's dates as a calendar (.ics) file."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         found = await exports.calendar_file(self.app, guild_id=interaction.guild_id, campaign=campaign)
         await reply(

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
-from bot.replies import reply, truncate
+from bot.replies import defer, reply, truncate
 from bot.usecases import App
 from cogs.campaigns.kit_views import KitWordsModal, kit_embed
 from cogs.campaigns.service import kit as kit_service
@@ -66,6 +66,7 @@ class KitCommands(commands.Cog):
     @app_commands.autocomplete(campaign=campaign_choices)
     async def kit(self, interaction: discord.Interaction, campaign: str) -> None:
         """Show a campaign's media kit: resources, talking points, key messages, hashtags."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         shown = await kit_service.show_kit(self.app, guild_id=interaction.guild_id, campaign=campaign)
         await reply(interaction, embed=kit_embed(shown), ephemeral=True)
@@ -76,6 +77,7 @@ class KitCommands(commands.Cog):
     @organizer_only()
     async def kit_add(self, interaction: discord.Interaction, campaign: str, resource: str) -> None:
         """Add a resource of the library to a campaign's media kit (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         shown = await kit_service.add_resource(
             self.app,
@@ -92,6 +94,7 @@ class KitCommands(commands.Cog):
     @organizer_only()
     async def kit_remove(self, interaction: discord.Interaction, campaign: str, entry: str) -> None:
         """Take a resource or link out of a campaign's media kit (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         shown = await kit_service.remove_entry(
             self.app,

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.checks import organizer_only
 from bot.core import CoalitionBot
-from bot.replies import reply, truncate
+from bot.replies import defer, reply, truncate
 from bot.usecases import App
 from cogs.campaigns.kit_commands import campaign_choices
 from cogs.campaigns.service import templates
@@ -42,6 +42,7 @@ class TemplateCommands(commands.Cog):
     @organizer_only()
     async def template_save(self, interaction: discord.Interaction, campaign: str, name: str) -> None:
         """Save a campaign's slots, capacities, needs and kit as a template (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         saved = await templates.save_template(
             self.app,
@@ -61,6 +62,7 @@ class TemplateCommands(commands.Cog):
     @organizer_only()
     async def template_list(self, interaction: discord.Interaction) -> None:
         """List this server's campaign templates (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         found = await templates.list_templates(self.app, guild_id=interaction.guild_id)
         if not found:
@@ -77,6 +79,7 @@ class TemplateCommands(commands.Cog):
     @organizer_only()
     async def template_delete(self, interaction: discord.Interaction, name: str) -> None:
         """Delete a campaign template; campaigns made from it stay (organizers)."""
+        await defer(interaction)
         assert interaction.guild_id is not None
         gone = await templates.delete_template(
             self.app, guild_id=interaction.guild_id, actor_id=interaction.user.id, template=name

@@ -54,6 +54,7 @@ class DepartmentsCog(
     @organizer_only()
     async def add(self, interaction: discord.Interaction, name: str, aliases: str | None = None) -> None:
         """Add a health department members can pick (organizers)."""
+        await defer(interaction)
         entry = await service.add_department(
             self.bot.app,
             guild_id=_guild_id(interaction),
@@ -69,6 +70,7 @@ class DepartmentsCog(
     @organizer_only()
     async def alias(self, interaction: discord.Interaction, department: str, alias: str) -> None:
         """Let members find a department under another spelling (organizers)."""
+        await defer(interaction)
         entry = await service.add_alias(
             self.bot.app,
             guild_id=_guild_id(interaction),
@@ -84,6 +86,7 @@ class DepartmentsCog(
     @organizer_only()
     async def remove(self, interaction: discord.Interaction, department: str) -> None:
         """Remove a health department and its aliases (organizers)."""
+        await defer(interaction)
         name = await service.remove_department(
             self.bot.app, guild_id=_guild_id(interaction), actor_id=interaction.user.id, department=department
         )

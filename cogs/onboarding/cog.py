@@ -16,7 +16,7 @@ from bot.checks import is_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
 from bot.pacing import pace_dm
-from bot.replies import truncate
+from bot.replies import defer, reply, truncate
 from cogs.disciplines import roles as role_tools
 from cogs.onboarding import nudges, service, steps, views
 from cogs.onboarding.flow import FlowSteps, find_member
@@ -106,16 +106,18 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
         member = interaction.user
         if interaction.guild is None or not isinstance(member, discord.Member):
             raise UserFacingError("That command only works inside a server, not in DMs.")
+        await defer(interaction)
         if await service.is_finished(self.bot.app, guild_id=interaction.guild.id, user_id=member.id):
-            await interaction.response.send_message(
+            await reply(
+                interaction,
                 "You have already finished onboarding. Change your details with `/profile edit` and your "
                 "disciplines with `/discipline add` or `/discipline remove`.",
                 ephemeral=True,
             )
             return
         if await self.open_in_dm(member, notify_channel=False):
-            await interaction.response.send_message(
-                "I sent your next onboarding step to your direct messages.", ephemeral=True
+            await reply(
+                interaction, "I sent your next onboarding step to your direct messages.", ephemeral=True
             )
             return
         await self.show_current(
@@ -176,6 +178,7 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
         """Show the onboarding funnel: joined, started, where people stopped, finished."""
         if interaction.guild_id is None:
             raise UserFacingError("That command only works inside a server, not in DMs.")
+        await defer(interaction)
         counts = await service.funnel(self.bot.app, guild_id=interaction.guild_id)
         known, finished = counts.known, counts.finished
         width = max(len(row.label) for row in counts.rows)
@@ -189,7 +192,7 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
         embed.set_footer(
             text=f"{finished} of {known} finished ({rate}). 'Stopped at' counts unfinished flows."
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
     # ------------------------------------------------------------------------------- completion
 

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
+from bot.replies import defer, reply
 from cogs.departments.service import suggest
 from cogs.onboarding import steps
 from cogs.profiles import service
@@ -53,6 +54,7 @@ class ProfilesCog(
         """Show your profile, or another member's if they are listed in the directory."""
         target = member or interaction.user
         own = target.id == interaction.user.id
+        await defer(interaction)
         card = await service.view_profile(
             self.bot.app, guild_id=_guild_id(interaction), viewer_id=interaction.user.id, target_id=target.id
         )
@@ -60,7 +62,7 @@ class ProfilesCog(
         embed = profile_embed(card, title=title)
         if own:
             embed.set_footer(text="Change it with /profile edit; disciplines with /discipline add or remove.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="edit")
     @app_commands.describe(
@@ -78,29 +80,31 @@ class ProfilesCog(
         """Edit your profile: name, job title, pronouns, organization, jurisdiction, state, interests, listing."""
         guild_id, user_id = _guild_id(interaction), interaction.user.id
         if department is not None:
+            await defer(interaction)
             card = await service.set_department(
                 self.bot.app, guild_id=guild_id, user_id=user_id, department=department
             )
-            await interaction.response.send_message(
+            await reply(
+                interaction,
                 f"Your health department is now **{discord.utils.escape_markdown(card.department or '')}**.",
                 embed=profile_embed(card, title="Your profile"),
                 ephemeral=True,
             )
             return
         if directory is not None:
+            await defer(interaction)
             await service.set_listing(self.bot.app, guild_id=guild_id, user_id=user_id, listed=directory)
             said = (
                 "You are now listed in the directory."
                 if directory
                 else "You are no longer listed in the directory."
             )
-            await interaction.response.send_message(said, ephemeral=True)
+            await reply(interaction, said, ephemeral=True)
             return
         if section == "interests":
+            await defer(interaction)
             chosen = await service.own_interests(self.bot.app, guild_id=guild_id, user_id=user_id)
-            await interaction.response.send_message(
-                INTERESTS_PROMPT, view=interests_view(guild_id, chosen), ephemeral=True
-            )
+            await reply(interaction, INTERESTS_PROMPT, view=interests_view(guild_id, chosen), ephemeral=True)
             return
         step = SECTIONS[section]
         defaults = await service.section_defaults(

@@ -17,7 +17,7 @@ from bot.checks import ensure_organizer, organizer_only
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
 from bot.paginator import Page, page_source
-from bot.replies import truncate
+from bot.replies import defer, reply, truncate
 from cogs.resources import report, texts, views
 from cogs.resources import search as rules
 from cogs.resources.service import catalog, curation
@@ -336,14 +336,18 @@ class ResourcesCog(commands.Cog):
     @organizer_only()
     async def review(self, interaction: discord.Interaction) -> None:
         """List suggestions waiting for review and open one to approve, edit or reject."""
+        await defer(interaction)
         pending = await curation.pending_suggestions(
             self.bot.app, guild_id=_guild_id(interaction), limit=REVIEW_LIST_MAX
         )
         if not pending.items:
-            await interaction.response.send_message("No suggestions are waiting for review.", ephemeral=True)
+            await reply(interaction, "No suggestions are waiting for review.", ephemeral=True)
             return
-        await interaction.response.send_message(
-            embed=views.pending_embed(pending), view=views.pending_controls(pending), ephemeral=True
+        await reply(
+            interaction,
+            embed=views.pending_embed(pending),
+            view=views.pending_controls(pending),
+            ephemeral=True,
         )
 
     async def open_review_card(self, interaction: discord.Interaction, resource_id: int) -> None:
@@ -386,6 +390,7 @@ class ResourcesCog(commands.Cog):
         discipline: str | None = None,
     ) -> None:
         """Add a resource to the library straight away (organizers)."""
+        await defer(interaction)
         resource = await curation.add_resource(
             self.bot.app,
             guild_id=_guild_id(interaction),
@@ -399,8 +404,8 @@ class ResourcesCog(commands.Cog):
             discipline=discipline,
         )
         embed = discord.Embed(description=views.resource_block(resource), colour=views.COLOUR)
-        await interaction.response.send_message(
-            f"Added resource #{resource.id} to the library.", embed=embed, ephemeral=True
+        await reply(
+            interaction, f"Added resource #{resource.id} to the library.", embed=embed, ephemeral=True
         )
 
     @resources.command(name="remove")
@@ -409,6 +414,7 @@ class ResourcesCog(commands.Cog):
     @app_commands.autocomplete(resource=_resource_autocomplete)
     async def remove(self, interaction: discord.Interaction, resource: str) -> None:
         """Remove a resource from the library (organizers)."""
+        await defer(interaction)
         typed = resource.strip().lstrip("#")
         title = await curation.remove_resource(
             self.bot.app,
@@ -416,9 +422,7 @@ class ResourcesCog(commands.Cog):
             actor_id=interaction.user.id,
             resource_id=int(typed) if typed.isdigit() and len(typed) < 19 else 0,
         )
-        await interaction.response.send_message(
-            f"Removed **{texts.safe_title(title)}** from the library.", ephemeral=True
-        )
+        await reply(interaction, f"Removed **{texts.safe_title(title)}** from the library.", ephemeral=True)
 
     # ------------------------------------------------------------------ the report
 
