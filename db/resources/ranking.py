@@ -148,7 +148,8 @@ def _count_statement(shape: _Shape) -> Any:
     return _narrowed(select(func.count()).select_from(Resource), shape)
 
 
-def _postgres(session: AsyncSession) -> bool:
+def is_postgres(session: AsyncSession) -> bool:
+    """True when the session talks to PostgreSQL (the statements differ a little from SQLite's)."""
     bind = session.bind
     return bind is not None and bind.dialect.name == "postgresql"
 
@@ -160,7 +161,7 @@ def _shape_and_values(
     recommendation: AreaFilter | None,
     discipline_id: int | None,
 ) -> tuple[_Shape, dict[str, Any]]:
-    postgres = _postgres(session)
+    postgres = is_postgres(session)
     values: dict[str, Any] = {"guild_id": guild_id}
     principles: tuple[str, ...] = ()
     if recommendation is not None:

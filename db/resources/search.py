@@ -29,14 +29,9 @@ from db.resources.models import (
     ResourcePrinciple,
     ResourceSearch,
 )
-from db.resources.ranking import by_title
+from db.resources.ranking import by_title, is_postgres
 
 Links = dict[str, list[str]]
-
-
-def _postgres(session: AsyncSession) -> bool:
-    bind = session.bind
-    return bind is not None and bind.dialect.name == "postgresql"
 
 
 def _approved_in(guild_id: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -127,7 +122,7 @@ async def area_resources(
         .join(ResourceArea, col(ResourceArea.resource_id) == Resource.id)
         .where(*_approved_in(guild_id), col(ResourceArea.area_key) == area_key)
     )
-    return list(await session.scalars(statement.order_by(*by_title(_postgres(session))).limit(limit)))
+    return list(await session.scalars(statement.order_by(*by_title(is_postgres(session))).limit(limit)))
 
 
 async def principle_resources(
@@ -139,7 +134,7 @@ async def principle_resources(
         .join(ResourcePrinciple, col(ResourcePrinciple.resource_id) == Resource.id)
         .where(*_approved_in(guild_id), col(ResourcePrinciple.principle_id) == principle_id)
     )
-    return list(await session.scalars(statement.order_by(*by_title(_postgres(session))).limit(limit)))
+    return list(await session.scalars(statement.order_by(*by_title(is_postgres(session))).limit(limit)))
 
 
 async def resource_choices(
