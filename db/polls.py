@@ -14,6 +14,7 @@ is the unique constraint (poll_id, organization_key), which stays NULL on other 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -145,13 +146,23 @@ def new_seal(server_secret: str) -> str:
 
 def poll_key(poll: Poll, server_secret: str | None) -> bytes:
     """The key of an open secret poll's ballots, unsealed with the server secret."""
-    seal = poll.ballot_secret
+    return key_of_seal(poll.ballot_secret, server_secret)
+
+
+def key_of_seal(seal: str | None, server_secret: str | None) -> bytes:
+    """The poll key a seal stands for, unsealed with the server secret."""
     if seal is None:
         raise PollKeyUnavailable("a closed secret poll has no key any more")
     if not seal.startswith(SEAL_VERSION + "."):
         return bytes.fromhex(seal)  # a poll created before sealing keeps its stored key until it closes
     if not server_secret:
         raise PollKeyUnavailable("BALLOT_SECRET is not set")
+    return _unseal(server_secret, seal)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unseal(server_secret: str, seal: str) -> bytes:
+    # Two HMACs per vote otherwise: kept in this process's memory only, per poll (a refusal is not cached).
     _version, salt, check = seal.split(".")
     key = _derive(server_secret, salt)
     if not hmac.compare_digest(_hmac(key, "check")[:24], check):
@@ -159,16 +170,43 @@ def poll_key(poll: Poll, server_secret: str | None) -> bytes:
     return key
 
 
+def secret_voter_key(key: bytes, user_id: int) -> str:
+    return _hmac(key, f"voter:{user_id}")
+
+
+def secret_department_key(key: bytes, organization_key: str) -> str:
+    return _hmac(key, f"department:{organization_key}")
+
+
+# Open secret polls' seals as this process last saw them, so that a vote can look the member's ballot up in
+# the same read as the poll. Only a hint: the read returns the poll's seal, and a stale one is noticed there.
+_known_seals: dict[int, str] = {}
+KNOWN_SEALS_MAX = 10_000
+
+
+def remember_seal(poll_id: int, seal: str | None) -> None:
+    if seal is None:
+        _known_seals.pop(poll_id, None)
+        return
+    if len(_known_seals) >= KNOWN_SEALS_MAX and poll_id not in _known_seals:
+        _known_seals.clear()  # a hint, not a record: start again rather than grow without end
+    _known_seals[poll_id] = seal
+
+
+def known_seal(poll_id: int) -> str | None:
+    return _known_seals.get(poll_id)
+
+
 def voter_key(poll: Poll, user_id: int, server_secret: str | None = None) -> str:
     """The key a member's ballot is stored under: their id, or its HMAC on a secret poll."""
     if poll.secret:
-        return _hmac(poll_key(poll, server_secret), f"voter:{user_id}")
+        return secret_voter_key(poll_key(poll, server_secret), user_id)
     return str(user_id)
 
 
 def department_key(poll: Poll, organization_key: str, server_secret: str | None = None) -> str:
     if poll.secret:
-        return _hmac(poll_key(poll, server_secret), f"department:{organization_key}")
+        return secret_department_key(poll_key(poll, server_secret), organization_key)
     return organization_key
 
 
@@ -211,6 +249,8 @@ async def create_poll(
     )
     session.add(poll)
     await session.flush()
+    if poll.id is not None and poll.secret:
+        remember_seal(poll.id, poll.ballot_secret)
     return poll
 
 
@@ -257,8 +297,13 @@ async def list_polls(
 
 
 async def count_open_secret_polls(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(Poll).where(col(Poll.status) == OPEN, col(Poll.secret))
-    return int(await session.scalar(query) or 0)
+    """How many secret polls are open (their seals remembered for the votes to come)."""
+    query = select(col(Poll.id), col(Poll.ballot_secret)).where(col(Poll.status) == OPEN, col(Poll.secret))
+    rows = (await session.execute(query)).all()
+    for poll_id, seal in rows:
+        if poll_id is not None:  # a stored poll always has its id
+            remember_seal(poll_id, seal)
+    return len(rows)
 
 
 async def cast_ballot(
@@ -299,7 +344,9 @@ async def cast_ballot(
     )
     replaced_department = False
     if department is not None:
-        replaced_department = await _make_room_in_department(session, poll, key, department)
+        replaced_department = await make_room_in_department(
+            session, poll.id, poll.department_mode, key, department
+        )
     values: dict[str, Any] = {
         "poll_id": poll.id,
         "voter_key": key,
@@ -330,18 +377,20 @@ def _upsert(session: AsyncSession, values: dict[str, Any]) -> Any:
     return statement.on_conflict_do_update(index_elements=["poll_id", "voter_key"], set_=replaced)
 
 
-async def _make_room_in_department(session: AsyncSession, poll: Poll, key: str, department: str) -> bool:
+async def make_room_in_department(
+    session: AsyncSession, poll_id: int, department_mode: str, key: str, department: str
+) -> bool:
     """Remove a colleague's ballot from this department (replace mode), or refuse; True when one was removed."""
     theirs = await session.scalar(
         select(col(PollBallot.id)).where(
-            col(PollBallot.poll_id) == poll.id,
+            col(PollBallot.poll_id) == poll_id,
             col(PollBallot.organization_key) == department,
             col(PollBallot.voter_key) != key,
         )
     )
     if theirs is None:
         return False
-    if poll.department_mode == "refuse":
+    if department_mode == "refuse":
         raise DepartmentAlreadyVoted()
     await session.execute(delete(PollBallot).where(col(PollBallot.id) == theirs))
     return True
@@ -393,6 +442,7 @@ async def close_poll(session: AsyncSession, poll_id: int, now: datetime, closed_
     )
     if getattr(result, "rowcount", 0) != 1:
         return False
+    remember_seal(poll_id, None)
     poll = await session.get(Poll, poll_id, populate_existing=True)
     if poll is not None and poll.secret:
         await _unlink_ballots(session, poll_id)

@@ -20,7 +20,7 @@ from tests.conftest import Coalition
 # The click's own transaction: a sign-up is one read (campaign, slot and the member's row, joined), one
 # conditional UPDATE … RETURNING (ticket and place) and one INSERT; a withdrawal that passes the place on is
 # the read, the sign-up ended, the offer made, and the offer's expiry scheduled.
-BUDGET = {"sign_up": 3, "waitlist": 3, "withdraw": 4, "vote": 3, "campaign_mine": 2}
+BUDGET = {"sign_up": 3, "waitlist": 3, "withdraw": 4, "vote": 2, "campaign_mine": 2}
 CARD_REDRAW = 1  # the card is drawn from one query (when no slot needs particular disciplines)
 
 
