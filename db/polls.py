@@ -14,7 +14,6 @@ is the unique constraint (poll_id, organization_key), which stays NULL on other 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import logging
@@ -160,13 +159,23 @@ def key_of_seal(seal: str | None, server_secret: str | None) -> bytes:
     return _unseal(server_secret, seal)
 
 
-@functools.lru_cache(maxsize=1024)
+KNOWN_SEALS_MAX = 10_000
+# Open polls' keys by seal, with the server secret each was unsealed with: two HMACs per vote otherwise. Kept
+# in this process's memory only (never stored), and dropped when the poll closes here.
+_unsealed: dict[str, tuple[str, bytes]] = {}
+
+
 def _unseal(server_secret: str, seal: str) -> bytes:
-    # Two HMACs per vote otherwise: kept in this process's memory only, per poll (a refusal is not cached).
+    known = _unsealed.get(seal)
+    if known is not None and hmac.compare_digest(known[0], server_secret):
+        return known[1]
     _version, salt, check = seal.split(".")
     key = _derive(server_secret, salt)
     if not hmac.compare_digest(_hmac(key, "check")[:24], check):
         raise PollKeyUnavailable("BALLOT_SECRET is not the one this poll was sealed with")
+    if len(_unsealed) >= KNOWN_SEALS_MAX:
+        _unsealed.clear()
+    _unsealed[seal] = (server_secret, key)
     return key
 
 
@@ -181,12 +190,14 @@ def secret_department_key(key: bytes, organization_key: str) -> str:
 # Open secret polls' seals as this process last saw them, so that a vote can look the member's ballot up in
 # the same read as the poll. Only a hint: the read returns the poll's seal, and a stale one is noticed there.
 _known_seals: dict[int, str] = {}
-KNOWN_SEALS_MAX = 10_000
 
 
 def remember_seal(poll_id: int, seal: str | None) -> None:
+    """Note an open secret poll's seal, or (None) forget the poll and its key."""
     if seal is None:
-        _known_seals.pop(poll_id, None)
+        forgotten = _known_seals.pop(poll_id, None)
+        if forgotten is not None:
+            _unsealed.pop(forgotten, None)
         return
     if len(_known_seals) >= KNOWN_SEALS_MAX and poll_id not in _known_seals:
         _known_seals.clear()  # a hint, not a record: start again rather than grow without end
@@ -257,22 +268,11 @@ async def create_poll(
 async def get_poll(session: AsyncSession, guild_id: int, poll_id: int) -> Poll | None:
     """The poll with this id in this guild (None for another guild's poll or a deleted one)."""
     poll = await session.get(Poll, poll_id, populate_existing=True)
-    return poll if poll is not None and poll.guild_id == guild_id else None
-
-
-async def get_poll_for_vote(session: AsyncSession, guild_id: int, poll_id: int) -> Poll | None:
-    """The poll, its row locked (PostgreSQL; SQLite's write lock is already held) until the ballot is stored.
-
-    A close then waits for this ballot, or this ballot sees the poll closed, so no ballot lands after the
-    secret ballots were unlinked.
-    """
-    poll = await session.scalar(
-        select(Poll)
-        .where(col(Poll.id) == poll_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return poll if poll is not None and poll.guild_id == guild_id else None
+    if poll is None or poll.guild_id != guild_id:
+        return None
+    if poll.secret and poll.is_open:
+        remember_seal(poll_id, poll.ballot_secret)  # so that closing here also forgets its key
+    return poll
 
 
 async def delete_poll(session: AsyncSession, poll_id: int) -> None:
@@ -315,21 +315,15 @@ async def cast_ballot(
     *,
     organization_key: str | None = None,
     server_secret: str | None = None,
-    locked: bool = False,
 ) -> CastResult:
     """Store the member's ballot, replacing their earlier one; apply the department rule if the poll has one.
 
-    `locked` says the poll row was read with `get_poll_for_vote` in this transaction (one statement saved).
+    The votes themselves go through `db.polls_votes.cast_vote` (one statement fewer, in Core).
     Raises PollClosed, DepartmentAlreadyVoted (refuse mode) and BallotConflict when a concurrent vote won a race.
     """
     assert poll.id is not None
-    if not locked:
-        status = await session.scalar(
-            select(col(Poll.status)).where(col(Poll.id) == poll.id).with_for_update()
-        )
-        if status != OPEN:
-            raise PollClosed()
-    elif not poll.is_open:
+    status = await session.scalar(select(col(Poll.status)).where(col(Poll.id) == poll.id).with_for_update())
+    if status != OPEN:
         raise PollClosed()
     key = voter_key(poll, user_id, server_secret)
     department = None

@@ -158,3 +158,17 @@ async def test_simultaneous_votes_wait_in_asyncio_not_on_the_sqlite_lock(databas
             assert await store.ballot_count(session, poll.id) == 300
     finally:
         await impatient.dispose()
+
+
+async def test_closing_a_poll_forgets_its_key_in_memory(database):
+    app = App(database, Scheduler(database), now=lambda: NOW)
+    poll = await _poll(app)
+    await _vote(app, poll.id, 42, 1)
+    seal = store.known_seal(poll.id)
+    assert seal is not None
+    assert seal in store._unsealed  # the key is kept in memory while the poll is open, never stored
+
+    await service.close_poll_now(app, guild_id=GUILD, poll_id=poll.id, closed_by=1)
+
+    assert store.known_seal(poll.id) is None
+    assert seal not in store._unsealed
