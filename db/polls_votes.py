@@ -184,4 +184,5 @@ async def poll_tally(
     row = (await session.execute(_TALLY[_dialect(session)], {"poll_id": poll_id})).first()
     if row is None or row.guild_id != guild_id:
         return None
-    return row, [list(choices) for choices in row.ballots or ()]
+    ballots: list[list[int]] = row.ballots or []  # parsed from one JSON array, not row by row
+    return row, ballots
