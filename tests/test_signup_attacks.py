@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from db import campaigns
 from db.campaigns import CampaignSignup, CampaignSlot
@@ -75,9 +76,9 @@ async def _withdraw(database: Database, slot_id: int, user_id: int) -> list[camp
 async def _rows(database: Database, slot_id: int) -> list[tuple[int, str, int]]:
     async with database.session() as session:
         rows = await session.execute(
-            select(CampaignSignup.user_id, CampaignSignup.status, CampaignSignup.ticket)
-            .where(CampaignSignup.slot_id == slot_id)
-            .order_by(CampaignSignup.ticket)
+            select(col(CampaignSignup.user_id), col(CampaignSignup.status), col(CampaignSignup.ticket))
+            .where(col(CampaignSignup.slot_id) == slot_id)
+            .order_by(col(CampaignSignup.ticket))
         )
         return [(int(u), str(s), int(t)) for u, s, t in rows]
 
@@ -90,7 +91,7 @@ async def _check_invariants(database: Database, slot_id: int) -> None:
         holding = await session.scalar(
             select(func.count())
             .select_from(CampaignSignup)
-            .where(CampaignSignup.slot_id == slot_id, CampaignSignup.status.in_(campaigns.HOLDING))  # type: ignore[attr-defined]
+            .where(col(CampaignSignup.slot_id) == slot_id, col(CampaignSignup.status).in_(campaigns.HOLDING))
         )
     rows = await _rows(database, slot_id)
     assert slot.taken == holding, f"taken {slot.taken} but {holding} hold a place: {rows}"
@@ -224,7 +225,8 @@ async def _mixed_operations(database: Database, seed: int, steps: int) -> None:
                     offered = (
                         await session.scalars(
                             select(CampaignSignup).where(
-                                CampaignSignup.slot_id == slot_id, CampaignSignup.status == campaigns.OFFERED
+                                col(CampaignSignup.slot_id) == slot_id,
+                                col(CampaignSignup.status) == campaigns.OFFERED,
                             )
                         )
                     ).all()
@@ -247,7 +249,8 @@ async def _mixed_operations(database: Database, seed: int, steps: int) -> None:
                 else:
                     campaign = await campaigns.get_campaign(session, GUILD, campaign_id)
                     slot = await session.get(CampaignSlot, slot_id)
-                    assert campaign is not None and slot is not None
+                    assert campaign is not None
+                    assert slot is not None
                     capacity = max(slot.taken, rng.randint(1, 5))
                     await campaigns.edit_slot(session, campaign, slot, now, capacity=capacity)
         except campaigns.CampaignRefused:
