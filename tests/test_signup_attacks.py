@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from bench.harness import burst, click_payload
 from bot.errors import UserFacingError
 from bot.usecases import App
 from cogs.campaigns.controls import MemberControls
@@ -19,6 +20,8 @@ from db import campaigns
 from db.campaigns import CampaignSignup, CampaignSlot
 from db.engine import Database, DatabaseBusy
 from db.privacy import forget_member
+from tests.conftest import Coalition
+from tests.test_campaign_flows import _create, _post, _slot
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 GUILD = 111
@@ -420,3 +423,83 @@ async def test_a_group_task_cancelled_mid_transaction_leaves_no_member_waiting_f
     await asyncio.sleep(0.05)
     assert all(future.done() for future in queued)
     assert all(future.done() for future in in_flight), "members of the group in flight wait forever"
+
+
+# ------------------------------------------------------------------- through SimCord, as members click
+
+
+@pytest.mark.simcord(settle_timeout=120)
+async def test_a_burst_mixing_forged_clicks_a_busy_database_and_failing_card_edits(
+    coalition: Coalition, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = await _create(coalition)
+    slot = await _slot(coalition, campaign, "Amplifier", 6)
+    other = await _create(coalition, "Flu shot drive")
+    await _slot(coalition, other, "Author", 10)
+    card = await _post(coalition, campaign)
+    people = []
+    for index in range(24):
+        people.append(coalition.guild.add_member(coalition.env.create_user(f"b{index:02d}")))  # type: ignore[attr-defined]
+        if index % 20 == 19:
+            await coalition.env.settle()
+    honest = f"campaign:join:{campaign.id}:{slot.id}"
+    forged = f"campaign:join:{other.id}:{slot.id}"  # this slot paired with another campaign
+    calls = 0
+    real = signups.sign_up_together
+
+    async def busy_for_one_member(app: App, **kwargs: object) -> list[signups.SignUpResult]:
+        nonlocal calls
+        calls += 1
+        if people[6].id in kwargs["user_ids"]:  # type: ignore[operator]
+            raise DatabaseBusy()  # whichever group holds member 6 fails
+        return await real(app, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(signups, "sign_up_together", busy_for_one_member)
+    coalition.env.inject_error("PATCH", f"/channels/*/messages/{card.id}", status=500, times=3)
+    clicks = []
+    for index, person in enumerate(people):
+        if index % 4 == 3:
+            clicks.append(click_payload(coalition.env, person, card, forged, forge_from=honest))
+        else:
+            clicks.append(click_payload(coalition.env, person, card, honest))
+        if index == 5:  # a double click
+            clicks.append(click_payload(coalition.env, person, card, honest))
+    result = await burst(coalition.env, clicks)
+
+    assert result.answered == len(clicks), "every click is answered, none left thinking"
+    answers: dict[int, list[str]] = {}
+    for outcome in result.results:
+        answers.setdefault(outcome._interaction.user_id, []).append(outcome.response.content)  # type: ignore[union-attr]
+    rows = await _flow_rows(coalition, int(slot.id or 0))
+    stored = [user for user, _, _ in rows]
+    busy = {user for user, said in answers.items() if any("busy" in text for text in said)}
+    assert people[6].id in busy, answers
+    for index, person in enumerate(people):
+        said = answers[person.id]
+        if index % 4 == 3:
+            assert "no longer exists" in said[0], said
+            assert person.id not in stored
+        elif person.id in busy:
+            assert person.id not in stored, "a failed group stores nothing"
+        else:
+            assert person.id in stored, said
+    assert stored == [p.id for i, p in enumerate(people) if i % 4 != 3 and p.id not in busy], "click order"
+    async with coalition.bot.database.session() as session:
+        kept = await session.get(CampaignSlot, slot.id)
+    assert kept is not None
+    assert kept.taken == min(6, len(stored))
+    await _check_invariants(coalition.bot.database, int(slot.id or 0))
+    monkeypatch.setattr(signups, "sign_up_together", real)  # the database is back
+    retry = await burst(coalition.env, [click_payload(coalition.env, people[6], card, honest)])
+    again = retry.results[0].response
+    assert again is not None
+    assert "busy" not in again.content, "the slot's queue still works after a failure"
+    assert people[6].id in [user for user, _, _ in await _flow_rows(coalition, int(slot.id or 0))]
+    for _ in range(8):  # each failed edit is tried again later (5 s, 30 s, 120 s)
+        await coalition.env.advance_time(130)
+    field = coalition.channels["campaigns"].last_message.embeds[0].fields[0]  # type: ignore[attr-defined]
+    assert field.name.startswith(f"Amplifier: {min(6, kept.taken + 1)}/6"), field.name
+
+
+async def _flow_rows(coalition: Coalition, slot_id: int) -> list[tuple[int, str, int]]:
+    return await _rows(coalition.bot.database, slot_id)
