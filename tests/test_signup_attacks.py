@@ -546,3 +546,26 @@ async def test_an_offer_expiry_that_waited_on_its_acceptance_does_nothing(
     assert (done.lapsed_user_id, done.offers) == (None, ())
     assert [(u, s) for u, s, _ in await _rows(database, slot_id)] == [(1, "withdrawn"), (2, "confirmed")]
     await _check_invariants(database, slot_id)
+
+
+async def test_a_full_group_of_a_hundred_behind_a_waitlist_is_told_true_positions(database: Database) -> None:
+    campaign_id, (slot_id,) = await _campaign(database, capacity=30)
+    async with database.session() as session:
+        await campaigns.sign_up_many(
+            session,
+            guild_id=GUILD,
+            campaign_id=campaign_id,
+            slot_id=slot_id,
+            user_ids=list(range(1, 41)),
+            now=NOW,
+        )
+    await _withdraw(database, slot_id, 5)  # 31 is offered the place
+    group = list(range(1000, 1100))
+    async with database.session() as session:
+        told = await campaigns.sign_up_many(
+            session, guild_id=GUILD, campaign_id=campaign_id, slot_id=slot_id, user_ids=group, now=NOW
+        )
+    assert [(r.status, r.position) for r in told] == [(campaigns.WAITLISTED, 10 + i) for i in range(100)]
+    rows = await _rows(database, slot_id)
+    assert [u for u, s, _ in rows if s == campaigns.WAITLISTED] == list(range(32, 41)) + group
+    await _check_invariants(database, slot_id)
