@@ -124,16 +124,8 @@ def _second_process(database: Database) -> Database:
 
 
 async def test_a_sign_up_that_waited_for_the_slot_sees_the_withdrawal_it_waited_on(
-    database: Database, request: pytest.FixtureRequest
+    database: Database,
 ) -> None:
-    if _backend(database) == "postgresql":
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PG: sign_up_many trusts the member's row as of the read's start; after waiting on the "
-                "slot lock it answers 'already confirmed' and stores nothing, though that place was withdrawn",
-            )
-        )
     campaign_id, (slot_id,) = await _campaign(database, capacity=1)
     await _sign_up(database, campaign_id, slot_id, 7)
     other = _second_process(database)
@@ -158,16 +150,8 @@ async def test_a_sign_up_that_waited_for_the_slot_sees_the_withdrawal_it_waited_
 
 
 async def test_an_offer_made_while_a_join_waited_is_accepted_by_that_join(
-    database: Database, request: pytest.FixtureRequest
+    database: Database,
 ) -> None:
-    if _backend(database) == "postgresql":
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PG: a join that waited on the slot lock reads the member's row as before the offer, so "
-                "it answers 'waitlisted' and does not accept the offer it was serialized after",
-            )
-        )
     campaign_id, (slot_id,) = await _campaign(database, capacity=1)
     await _sign_up(database, campaign_id, slot_id, 1)
     await _sign_up(database, campaign_id, slot_id, 2)  # waits
@@ -186,11 +170,6 @@ async def test_an_offer_made_while_a_join_waited_is_accepted_by_that_join(
     await _check_invariants(database, slot_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the position told counts a former member's waitlist spot (user_id < 0), which offers skip "
-    "(as before this change: _waiting_in and _position count every WAITLISTED row)",
-)
 async def test_the_position_told_counts_only_members_who_can_still_be_offered_the_place(
     database: Database,
 ) -> None:
@@ -397,11 +376,6 @@ async def test_clicks_of_other_campaigns_and_guilds_never_share_a_group(
         assert all(keys[user % 3] == (guild_id, campaign_id, slot_id) for user in users)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_store_clicks cancelled mid-group (cog reload, shutdown) leaves that group's futures pending "
-    "forever: its finally cancels only clicks.waiting, not the group already taken off it",
-)
 async def test_a_group_task_cancelled_mid_transaction_leaves_no_member_waiting_forever(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -512,16 +486,8 @@ class _NoScheduler:
 
 
 async def test_an_offer_expiry_that_waited_on_its_acceptance_does_nothing(
-    database: Database, request: pytest.FixtureRequest
+    database: Database,
 ) -> None:
-    if _backend(database) == "postgresql":
-        request.node.add_marker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="PG: the expiry reads the offer as before the acceptance it waited on, give_up raises "
-                "ChangedMeanwhile, and expire_offer (like decline, member_left, roll-call decline) never runs again",
-            )
-        )
     campaign_id, (slot_id,) = await _campaign(database, capacity=1)
     await _sign_up(database, campaign_id, slot_id, 1)
     await _sign_up(database, campaign_id, slot_id, 2)
