@@ -145,30 +145,79 @@ def new_seal(server_secret: str) -> str:
 
 def poll_key(poll: Poll, server_secret: str | None) -> bytes:
     """The key of an open secret poll's ballots, unsealed with the server secret."""
-    seal = poll.ballot_secret
+    return key_of_seal(poll.ballot_secret, server_secret)
+
+
+def key_of_seal(seal: str | None, server_secret: str | None) -> bytes:
+    """The poll key a seal stands for, unsealed with the server secret."""
     if seal is None:
         raise PollKeyUnavailable("a closed secret poll has no key any more")
     if not seal.startswith(SEAL_VERSION + "."):
         return bytes.fromhex(seal)  # a poll created before sealing keeps its stored key until it closes
     if not server_secret:
         raise PollKeyUnavailable("BALLOT_SECRET is not set")
+    return _unseal(server_secret, seal)
+
+
+KNOWN_SEALS_MAX = 10_000
+# Open polls' keys by seal, with the server secret each was unsealed with: two HMACs per vote otherwise. Kept
+# in this process's memory only (never stored), and dropped when the poll closes here.
+_unsealed: dict[str, tuple[str, bytes]] = {}
+
+
+def _unseal(server_secret: str, seal: str) -> bytes:
+    known = _unsealed.get(seal)
+    if known is not None and hmac.compare_digest(known[0], server_secret):
+        return known[1]
     _version, salt, check = seal.split(".")
     key = _derive(server_secret, salt)
     if not hmac.compare_digest(_hmac(key, "check")[:24], check):
         raise PollKeyUnavailable("BALLOT_SECRET is not the one this poll was sealed with")
+    if len(_unsealed) >= KNOWN_SEALS_MAX:
+        _unsealed.clear()
+    _unsealed[seal] = (server_secret, key)
     return key
+
+
+def secret_voter_key(key: bytes, user_id: int) -> str:
+    return _hmac(key, f"voter:{user_id}")
+
+
+def secret_department_key(key: bytes, organization_key: str) -> str:
+    return _hmac(key, f"department:{organization_key}")
+
+
+# Open secret polls' seals as this process last saw them, so that a vote can look the member's ballot up in
+# the same read as the poll. Only a hint: the read returns the poll's seal, and a stale one is noticed there.
+_known_seals: dict[int, str] = {}
+
+
+def remember_seal(poll_id: int, seal: str | None) -> None:
+    """Note an open secret poll's seal, or (None) forget the poll and its key."""
+    if seal is None:
+        forgotten = _known_seals.pop(poll_id, None)
+        if forgotten is not None:
+            _unsealed.pop(forgotten, None)
+        return
+    if len(_known_seals) >= KNOWN_SEALS_MAX and poll_id not in _known_seals:
+        _known_seals.clear()  # a hint, not a record: start again rather than grow without end
+    _known_seals[poll_id] = seal
+
+
+def known_seal(poll_id: int) -> str | None:
+    return _known_seals.get(poll_id)
 
 
 def voter_key(poll: Poll, user_id: int, server_secret: str | None = None) -> str:
     """The key a member's ballot is stored under: their id, or its HMAC on a secret poll."""
     if poll.secret:
-        return _hmac(poll_key(poll, server_secret), f"voter:{user_id}")
+        return secret_voter_key(poll_key(poll, server_secret), user_id)
     return str(user_id)
 
 
 def department_key(poll: Poll, organization_key: str, server_secret: str | None = None) -> str:
     if poll.secret:
-        return _hmac(poll_key(poll, server_secret), f"department:{organization_key}")
+        return secret_department_key(poll_key(poll, server_secret), organization_key)
     return organization_key
 
 
@@ -211,28 +260,19 @@ async def create_poll(
     )
     session.add(poll)
     await session.flush()
+    if poll.id is not None and poll.secret:
+        remember_seal(poll.id, poll.ballot_secret)
     return poll
 
 
 async def get_poll(session: AsyncSession, guild_id: int, poll_id: int) -> Poll | None:
     """The poll with this id in this guild (None for another guild's poll or a deleted one)."""
     poll = await session.get(Poll, poll_id, populate_existing=True)
-    return poll if poll is not None and poll.guild_id == guild_id else None
-
-
-async def get_poll_for_vote(session: AsyncSession, guild_id: int, poll_id: int) -> Poll | None:
-    """The poll, its row locked (PostgreSQL; SQLite's write lock is already held) until the ballot is stored.
-
-    A close then waits for this ballot, or this ballot sees the poll closed, so no ballot lands after the
-    secret ballots were unlinked.
-    """
-    poll = await session.scalar(
-        select(Poll)
-        .where(col(Poll.id) == poll_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return poll if poll is not None and poll.guild_id == guild_id else None
+    if poll is None or poll.guild_id != guild_id:
+        return None
+    if poll.secret and poll.is_open:
+        remember_seal(poll_id, poll.ballot_secret)  # so that closing here also forgets its key
+    return poll
 
 
 async def delete_poll(session: AsyncSession, poll_id: int) -> None:
@@ -257,8 +297,13 @@ async def list_polls(
 
 
 async def count_open_secret_polls(session: AsyncSession) -> int:
-    query = select(func.count()).select_from(Poll).where(col(Poll.status) == OPEN, col(Poll.secret))
-    return int(await session.scalar(query) or 0)
+    """How many secret polls are open (their seals remembered for the votes to come)."""
+    query = select(col(Poll.id), col(Poll.ballot_secret)).where(col(Poll.status) == OPEN, col(Poll.secret))
+    rows = (await session.execute(query)).all()
+    for poll_id, seal in rows:
+        if poll_id is not None:  # a stored poll always has its id
+            remember_seal(poll_id, seal)
+    return len(rows)
 
 
 async def cast_ballot(
@@ -270,21 +315,15 @@ async def cast_ballot(
     *,
     organization_key: str | None = None,
     server_secret: str | None = None,
-    locked: bool = False,
 ) -> CastResult:
     """Store the member's ballot, replacing their earlier one; apply the department rule if the poll has one.
 
-    `locked` says the poll row was read with `get_poll_for_vote` in this transaction (one statement saved).
+    The votes themselves go through `db.polls_votes.cast_vote` (one statement fewer, in Core).
     Raises PollClosed, DepartmentAlreadyVoted (refuse mode) and BallotConflict when a concurrent vote won a race.
     """
     assert poll.id is not None
-    if not locked:
-        status = await session.scalar(
-            select(col(Poll.status)).where(col(Poll.id) == poll.id).with_for_update()
-        )
-        if status != OPEN:
-            raise PollClosed()
-    elif not poll.is_open:
+    status = await session.scalar(select(col(Poll.status)).where(col(Poll.id) == poll.id).with_for_update())
+    if status != OPEN:
         raise PollClosed()
     key = voter_key(poll, user_id, server_secret)
     department = None
@@ -299,7 +338,9 @@ async def cast_ballot(
     )
     replaced_department = False
     if department is not None:
-        replaced_department = await _make_room_in_department(session, poll, key, department)
+        replaced_department = await make_room_in_department(
+            session, poll.id, poll.department_mode, key, department
+        )
     values: dict[str, Any] = {
         "poll_id": poll.id,
         "voter_key": key,
@@ -330,18 +371,20 @@ def _upsert(session: AsyncSession, values: dict[str, Any]) -> Any:
     return statement.on_conflict_do_update(index_elements=["poll_id", "voter_key"], set_=replaced)
 
 
-async def _make_room_in_department(session: AsyncSession, poll: Poll, key: str, department: str) -> bool:
+async def make_room_in_department(
+    session: AsyncSession, poll_id: int, department_mode: str, key: str, department: str
+) -> bool:
     """Remove a colleague's ballot from this department (replace mode), or refuse; True when one was removed."""
     theirs = await session.scalar(
         select(col(PollBallot.id)).where(
-            col(PollBallot.poll_id) == poll.id,
+            col(PollBallot.poll_id) == poll_id,
             col(PollBallot.organization_key) == department,
             col(PollBallot.voter_key) != key,
         )
     )
     if theirs is None:
         return False
-    if poll.department_mode == "refuse":
+    if department_mode == "refuse":
         raise DepartmentAlreadyVoted()
     await session.execute(delete(PollBallot).where(col(PollBallot.id) == theirs))
     return True
@@ -393,6 +436,7 @@ async def close_poll(session: AsyncSession, poll_id: int, now: datetime, closed_
     )
     if getattr(result, "rowcount", 0) != 1:
         return False
+    remember_seal(poll_id, None)
     poll = await session.get(Poll, poll_id, populate_existing=True)
     if poll is not None and poll.secret:
         await _unlink_ballots(session, poll_id)

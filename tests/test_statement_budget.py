@@ -20,7 +20,7 @@ from tests.conftest import Coalition
 # The click's own transaction: a sign-up is one read (campaign, slot and the member's row, joined), one
 # conditional UPDATE … RETURNING (ticket and place) and one INSERT; a withdrawal that passes the place on is
 # the read, the sign-up ended, the offer made, and the offer's expiry scheduled.
-BUDGET = {"sign_up": 3, "waitlist": 3, "withdraw": 4, "vote": 3, "campaign_mine": 2}
+BUDGET = {"sign_up": 3, "waitlist": 3, "withdraw": 4, "vote": 2, "campaign_mine": 2}
 # On PostgreSQL a sign-up and a withdrawal take the slot's lock in a statement of their own before reading:
 # a statement there reads other rows as of its start, which can be before the lock it waited for.
 LOCK_FIRST = ("sign_up", "waitlist", "withdraw")

@@ -143,24 +143,27 @@ class ResourcesCog(commands.Cog):
         discipline: str | None = None,
     ) -> None:
         """Search the resource library by words, recommendation and discipline."""
+        guild_id, wanted = _guild_id(interaction), _recommendation(recommendation)
+        # Answer first: the member sees "thinking…" at once, whatever the database is doing.
+        await defer(interaction)
         found = await finding.search_library(
             self.bot.app,
-            guild_id=_guild_id(interaction),
+            guild_id=guild_id,
             user_id=interaction.user.id,
             query=query or "",
-            recommendation=_recommendation(recommendation),
+            recommendation=wanted,
             discipline=discipline,
         )
         if isinstance(found, NoResults):
             text = texts.nothing_found(found.text, found.suggestions, found.filtered)
-            await interaction.response.send_message(text, ephemeral=True)
+            await reply(interaction, text, ephemeral=True)
             return
         page = views.search_page(found)
         controls = views.search_controls(found.search_id, page)
         if controls is None:
-            await interaction.response.send_message(embed=page.embed, ephemeral=True)
+            await reply(interaction, embed=page.embed, ephemeral=True)
         else:
-            await interaction.response.send_message(embed=page.embed, view=controls, ephemeral=True)
+            await reply(interaction, embed=page.embed, view=controls, ephemeral=True)
 
     async def search_page(self, interaction: discord.Interaction, search_id: int, number: int) -> Page:
         """A page of a stored search, for the member who made it (the paginator's source)."""

@@ -118,6 +118,7 @@ def _places() -> Select[*tuple[Any, ...]]:
             mine.c.user_id.label("member_id"),
             mine.c.status,
             mine.c.offer_expires_at,
+            mine.c.offers_made,
             mine.c.ticket,
         )
         .select_from(
@@ -398,14 +399,24 @@ async def withdraw(
     user_id: int,
     now: datetime,
     status: str = WITHDRAWN,
+    only_if: str | None = None,
+    offer_number: int | None = None,
 ) -> tuple[int | None, list[Offer]]:
-    """Step out of a slot; a held place goes to the first in line as an offer. Returns the sign-up's id."""
+    """Step out of a slot; a held place goes to the first in line as an offer. Returns the sign-up's id.
+
+    `only_if` (a status) and `offer_number` are checked on the row as read once the slot is locked: what a
+    caller saw before the lock (an open offer, a confirmed place) may have been answered meanwhile.
+    """
     place = await _slot_and_member(session, slot_id, user_id)
     if place is None or place.guild_id != guild_id:
         raise CampaignRefused("That campaign does not exist in this server.")
     if place.removed_at is not None:
         raise CampaignRefused("That slot no longer exists.")
     if place.signup_id is None or place.status not in ACTIVE:
+        return None, []
+    if (only_if is not None and place.status != only_if) or (
+        offer_number is not None and place.offers_made != offer_number
+    ):
         return None, []
     return place.signup_id, await give_up(session, place, now, status)
 
@@ -582,6 +593,7 @@ async def decline_offer(session: AsyncSession, signup_id: int, user_id: int, now
         user_id=user_id,
         now=now,
         status=OFFER_DECLINED,
+        only_if=OFFERED,
     )
     return offers
 
@@ -600,5 +612,7 @@ async def expire_offer(session: AsyncSession, signup_id: int, number: int, now: 
         user_id=signup.user_id,
         now=now,
         status=LAPSED,
+        only_if=OFFERED,
+        offer_number=number,
     )
     return offers

@@ -43,9 +43,10 @@ from db.resources.models import (
     ResourcePrinciple,
     ResourceSearch,
 )
+from db.resources.ranking import AreaFilter, Found, search_ids, search_page
 from db.resources.search import (
-    AreaFilter,
     Links,
+    SavedSearch,
     area_resources,
     forget_searches_before,
     get_search,
@@ -54,7 +55,6 @@ from db.resources.search import (
     principle_resources,
     resource_choices,
     save_search,
-    search_ids,
     vocabulary,
 )
 from db.resources.urls import InvalidUrl, check_url, normalize_url
@@ -71,6 +71,7 @@ __all__ = [
     "AreaFilter",
     "AreaRow",
     "DuplicateResource",
+    "Found",
     "InvalidUrl",
     "Links",
     "RecommendationArea",
@@ -79,6 +80,7 @@ __all__ = [
     "ResourceDiscipline",
     "ResourcePrinciple",
     "ResourceSearch",
+    "SavedSearch",
     "SeedEntry",
     "all_resources",
     "approve",
@@ -104,6 +106,7 @@ __all__ = [
     "resource_choices",
     "save_search",
     "search_ids",
+    "search_page",
     "seed_guild",
     "set_review_message",
     "sync_areas",

@@ -1,8 +1,9 @@
 """The words both full-text indexes see, and how matches are ranked (plain Python, no database).
 
 Both databases index the same pre-tokenised text (`search_text`, built here), so SQLite FTS5 and
-PostgreSQL full-text search find the same rows; the ranking below then orders them the same way on
-both, ties broken by id.
+PostgreSQL full-text search find the same rows. `score` below is the ranking rule; the database computes
+the very same score in SQL (`db.resources.search`) from `search_text` and `title_words`, so that only the
+page shown leaves it. Ties are broken by id.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ def search_text(title: str, summary: str, publisher: str) -> str:
     return " ".join(tokens(f"{title} {summary} {publisher}"))
 
 
+def title_words(title: str) -> str:
+    """The words of a title as the index stores them, space-separated (what the title bonus looks at)."""
+    return " ".join(tokens(title))
+
+
 def stem(word: str) -> str:
     """Cut a common English ending so a prefix search finds the other forms ("policies" → "polic")."""
     if word.endswith("ss") or word.isdigit():
@@ -113,15 +119,16 @@ def tsquery(terms: Iterable[str]) -> str:
 def score(terms: list[str], title: str, text: str) -> int:
     """How well a resource matches: title words weigh most, whole words more than prefixes.
 
-    `text` is the resource's search_text (title, summary and publisher words, already folded).
+    `text` is the resource's search_text (title, summary and publisher words, already folded). Kept in
+    Python as the rule's plain statement; `db.resources.search` computes the same in SQL.
     """
-    title_words = tokens(title)
+    in_title = tokens(title)
     words = text.split()
     total = 0
     for term in terms:
-        if term in title_words:
+        if term in in_title:
             total += 6
-        elif any(word.startswith(term) for word in title_words):
+        elif any(word.startswith(term) for word in in_title):
             total += 4
         total += min(3, sum(1 for word in words if word.startswith(term)))
     return total

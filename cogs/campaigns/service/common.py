@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from bot.errors import NotFound, UserFacingError
 from bot.replies import truncate
@@ -17,6 +18,7 @@ from db.campaigns import Campaign, CampaignRefused, CampaignSlot, Offer, stored_
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+P = ParamSpec("P")
 
 REMINDER_JOB = "campaign.reminder"
 OFFER_EXPIRY_JOB = "campaign.offer_expiry"
@@ -32,20 +34,26 @@ NOTICE_RETRY = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15
 RACE_TRIES = 3
 
 
-async def again_if_changed(run: Callable[[], Awaitable[T]]) -> T:
-    """Run a unit of work again when another process changed its rows between its read and its write.
+def rerun_if_changed(use_case: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run a use case again when another process changed its rows between its read and its write.
 
-    Within one process a slot's clicks already take turns; this covers two processes on one PostgreSQL.
+    Each run is a whole unit of work, rolled back before the next. Within one process a slot's clicks
+    already take turns; this covers two processes on one PostgreSQL.
     """
-    for _ in range(RACE_TRIES - 1):
+
+    @functools.wraps(use_case)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for _ in range(RACE_TRIES - 1):
+            try:
+                return await use_case(*args, **kwargs)
+            except campaigns.ChangedMeanwhile:
+                log.info("Rows of %s changed under it; running it again", use_case.__name__)
         try:
-            return await run()
-        except campaigns.ChangedMeanwhile:
-            log.info("A sign-up changed under a unit of work; running it again")
-    try:
-        return await run()
-    except campaigns.ChangedMeanwhile as exc:
-        raise UserFacingError("Too many changes to that slot at once. Please click again.") from exc
+            return await use_case(*args, **kwargs)
+        except campaigns.ChangedMeanwhile as exc:
+            raise UserFacingError("Too many changes to that slot at once. Please click again.") from exc
+
+    return run
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from cogs.campaigns.service.common import (
     ROLLCALL_CLOSE_JOB,
     find_campaign,
     refusals,
+    rerun_if_changed,
     schedule_offer_expiries,
 )
 from cogs.campaigns.service.results import CampaignInfo, Offer, campaign_info
@@ -152,6 +153,7 @@ async def rollcall_guild(app: App, *, guild_id: int | None, rollcall_id: int) ->
         return call.campaign_id
 
 
+@rerun_if_changed
 async def answer_rollcall(
     app: App, *, guild_id: int, user_id: int, rollcall_id: int, ready: bool
 ) -> RollCallAnswered:
@@ -171,7 +173,12 @@ async def answer_rollcall(
                 if signup.status != campaigns.CONFIRMED:
                     continue
                 _, freed = await campaigns.withdraw(
-                    work.session, guild_id=guild_id, slot_id=stored_id(slot), user_id=user_id, now=work.now
+                    work.session,
+                    guild_id=guild_id,
+                    slot_id=stored_id(slot),
+                    user_id=user_id,
+                    now=work.now,
+                    only_if=campaigns.CONFIRMED,
                 )
                 offers.extend(freed)
         await schedule_offer_expiries(work, offers)

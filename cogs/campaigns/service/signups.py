@@ -9,10 +9,10 @@ from bot.usecases import App, Work
 from cogs.campaigns.service.common import (
     NOTICE_RETRY,
     OFFER_NOTICE_JOB,
-    again_if_changed,
     find_campaign,
     find_slot,
     refusals,
+    rerun_if_changed,
     schedule_offer_expiries,
 )
 from cogs.campaigns.service.results import Offer
@@ -108,36 +108,28 @@ async def sign_up(app: App, *, guild_id: int, campaign_id: int, slot_id: int, us
     return result
 
 
+@rerun_if_changed
 async def sign_up_together(
     app: App, *, guild_id: int, campaign_id: int, slot_id: int, user_ids: list[int]
 ) -> list[SignUpResult]:
     """Sign up members who clicked one slot at once, in click order, in one transaction."""
-
-    async def attempt() -> list[SignUpResult]:
-        async with app.work() as work:
-            with refusals():
-                return await campaigns.sign_up_many(
-                    work.session,
-                    guild_id=guild_id,
-                    campaign_id=campaign_id,
-                    slot_id=slot_id,
-                    user_ids=user_ids,
-                    now=work.now,
-                )
-
-    return await again_if_changed(attempt)
+    async with app.work() as work:
+        with refusals():
+            return await campaigns.sign_up_many(
+                work.session,
+                guild_id=guild_id,
+                campaign_id=campaign_id,
+                slot_id=slot_id,
+                user_ids=user_ids,
+                now=work.now,
+            )
 
 
+@rerun_if_changed
 async def withdraw_from_campaign(
     app: App, *, guild_id: int, user_id: int, campaign_id: int
 ) -> Withdrawal | list[HeldPlace]:
     """Withdraw from the one place the member holds or awaits; with several, return them to choose from."""
-    return await again_if_changed(lambda: _withdraw_from_campaign(app, guild_id, user_id, campaign_id))
-
-
-async def _withdraw_from_campaign(
-    app: App, guild_id: int, user_id: int, campaign_id: int
-) -> Withdrawal | list[HeldPlace]:
     async with app.work() as work:
         held = await campaigns.places_held(work.session, guild_id, campaign_id, user_id)
         if len(held) == 1:
@@ -149,12 +141,9 @@ async def _withdraw_from_campaign(
         raise UserFacingError("You have no place or waitlist spot in this campaign.")
 
 
+@rerun_if_changed
 async def leave_slot(app: App, *, guild_id: int, user_id: int, campaign_id: int, slot_id: int) -> Withdrawal:
     """Withdraw from a slot; a held place is offered to the first in line."""
-    return await again_if_changed(lambda: _leave_slot(app, guild_id, user_id, campaign_id, slot_id))
-
-
-async def _leave_slot(app: App, guild_id: int, user_id: int, campaign_id: int, slot_id: int) -> Withdrawal:
     async with app.work() as work:
         held = await campaigns.places_held(work.session, guild_id, campaign_id, user_id)
         place = next((place for place in held if place.slot_id == slot_id), None)
@@ -174,6 +163,7 @@ async def _give_up(work: Work, place: campaigns.Place) -> Withdrawal:
     return Withdrawal(place.signup_id, place.campaign_id, place.title, place.slot_name, tuple(offers))
 
 
+@rerun_if_changed
 async def answer_offer(app: App, *, user_id: int, signup_id: int, accept: bool) -> OfferAnswer:
     """Accept an offered place, or decline it so that it goes to the next in line."""
     async with app.work() as work:
@@ -190,6 +180,7 @@ async def answer_offer(app: App, *, user_id: int, signup_id: int, accept: bool) 
         return OfferAnswer(signup_id, declined.campaign_id, "", "", False, tuple(offers))
 
 
+@rerun_if_changed
 async def expire_offer(app: App, *, signup_id: int, number: int) -> OfferExpiry:
     """Lapse an offer left unanswered past its window and pass the place on; nothing if it was answered."""
     async with app.work() as work:
@@ -205,6 +196,7 @@ async def expire_offer(app: App, *, signup_id: int, number: int) -> OfferExpiry:
         return OfferExpiry(signup_id, signup.campaign_id, signup.user_id if lapsed else None, tuple(offers))
 
 
+@rerun_if_changed
 async def member_left(app: App, *, guild_id: int, user_id: int) -> Departure:
     """Free every place a member who left the server held or awaited, offering them on."""
     async with app.work() as work:

@@ -7,6 +7,7 @@ from bot.usecases import App, Work
 from cogs.polls import tally
 from cogs.polls.service.results import PollExport, PollInfo, PollResults, poll_info, stamp
 from db import polls as store
+from db import polls_votes as votes
 from db.polls import Poll
 
 
@@ -55,11 +56,13 @@ async def poll_results(app: App, *, guild_id: int, poll_id: int, organizer: bool
 async def live_results(app: App, *, guild_id: int, poll_id: int) -> PollResults | None:
     """The counts to redraw on an open live-results poll's message (None when there is nothing to redraw)."""
     async with app.work() as work:
-        poll = await store.get_poll(work.session, guild_id, poll_id)
-        if poll is None or not poll.is_open or poll.message_id is None:
+        found = await votes.poll_tally(work.session, guild_id, poll_id)
+        if found is None:
             return None
-        ballots = await store.ballot_choices(work.session, poll_id)
+        poll, ballots = found
         info = poll_info(poll)
+    if not info.is_open or info.message_id is None:
+        return None
     return PollResults(info, tally.outcome(info.kind, len(info.options), ballots, info.quorum))
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
 
 from cogs.polls import tally
-from db.polls import Poll, StoredBallot
+from db.polls import OPEN, Poll, StoredBallot
 
 CLOSE_JOB = "poll.close"
 REFRESH_JOB = "poll.refresh"
@@ -61,8 +64,8 @@ class PollInfo:
     announced_at: datetime | None
 
 
-def poll_info(poll: Poll) -> PollInfo:
-    """The poll as a frozen view, built inside the unit of work that read it."""
+def poll_info(poll: Poll | Row[Any]) -> PollInfo:
+    """The poll as a frozen view (from its model or a row of its columns), built inside the unit of work."""
     assert poll.id is not None  # a stored poll always has its id
     return PollInfo(
         id=poll.id,
@@ -79,7 +82,7 @@ def poll_info(poll: Poll) -> PollInfo:
         role_id=poll.role_id,
         quorum=poll.quorum,
         department_mode=poll.department_mode,
-        is_open=poll.is_open,
+        is_open=poll.status == OPEN,
         closes_at=poll.closes_at,
         closed_at=poll.closed_at,
         announced_at=poll.announced_at,

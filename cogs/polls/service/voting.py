@@ -16,6 +16,7 @@ from cogs.polls import rules
 from cogs.polls.service.results import (
     REFRESH_JOB,
     SECRET_LOST,
+    PollInfo,
     RankingStep,
     Voter,
     VoteResult,
@@ -25,7 +26,7 @@ from cogs.polls.service.results import (
 )
 from db import departments, members
 from db import polls as store
-from db.polls import Poll
+from db import polls_votes as votes
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def _lock_for(poll_id: int) -> asyncio.Lock:
     return lock
 
 
-def _check_voter(poll: Poll | None, voter: Voter, now: datetime) -> Poll:
+def _check_voter(poll: PollInfo | None, voter: Voter, now: datetime) -> PollInfo:
     """The poll, if this member may vote in it now; otherwise say why not."""
     if poll is None:
         raise NotFound("This poll does not exist in this server (any more); your vote was not recorded.")
@@ -67,7 +68,7 @@ NO_ORGANIZATION = (
 )
 
 
-async def _organization_of(work: Work, poll: Poll, user_id: int) -> str | None:
+async def _organization_of(work: Work, poll: PollInfo, user_id: int) -> str | None:
     """The key a one-per-department poll groups the voter's ballot under: their department's id.
 
     A member who never picked a department but typed its name or an alias as organization is counted in it.
@@ -112,25 +113,23 @@ async def _vote_once(
 ) -> VoteResult:
     try:
         async with app.work() as work:
-            poll = _check_voter(
-                await store.get_poll_for_vote(work.session, guild_id, poll_id), voter, work.now
-            )
+            target = await votes.vote_target(work.session, guild_id, poll_id, voter.user_id, ballot_secret)
+            info = _check_voter(poll_info(target.poll) if target else None, voter, work.now)
+            assert target is not None  # checked just above
             try:
-                ballot = rules.check_ballot(poll.kind, len(poll.options), poll.max_choices, choices)
+                ballot = rules.check_ballot(info.kind, len(info.options), info.max_choices, choices)
             except rules.PollRuleError as error:
                 raise UserFacingError(str(error)) from error
-            organization = await _organization_of(work, poll, voter.user_id)
-            cast = await store.cast_ballot(
+            organization = await _organization_of(work, info, voter.user_id)
+            cast = await votes.cast_vote(
                 work.session,
-                poll,
+                target,
                 voter.user_id,
                 ballot,
                 work.now,
                 organization_key=organization,
                 server_secret=ballot_secret,
-                locked=True,
             )
-            info = poll_info(poll)
     except store.PollClosed as error:
         raise UserFacingError(
             "This poll closed a moment ago; votes are no longer accepted, so yours was not recorded."
@@ -166,13 +165,14 @@ async def ranking_step(
     """Check a ranking in progress (and, on the first step, fetch the member's current ballot)."""
     try:
         async with app.work() as work:
-            poll = _check_voter(await store.get_poll(work.session, guild_id, poll_id), voter, work.now)
+            poll = await store.get_poll(work.session, guild_id, poll_id)
+            info = _check_voter(poll_info(poll) if poll else None, voter, work.now)
+            assert poll is not None  # checked just above
             # Say so now rather than after the whole ranking.
-            await _organization_of(work, poll, voter.user_id)
+            await _organization_of(work, info, voter.user_id)
             current = (
                 await store.ballot_of(work.session, poll, voter.user_id, ballot_secret) if first else None
             )
-            info = poll_info(poll)
     except store.PollKeyUnavailable as error:
         log.warning("Secret poll %s cannot take votes: %s", poll_id, error)
         raise UserFacingError(SECRET_LOST) from error

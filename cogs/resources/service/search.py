@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.errors import NotFound, UserFacingError
@@ -14,46 +15,62 @@ from db import disciplines as discipline_db
 from db import resources as store
 
 SEARCH_KEPT_FOR = timedelta(days=30)
+FORGET_EVERY = 50  # searches saved between two clean-ups of expired ones
 
 
-async def discipline_id_for(work: Work, guild_id: int, value: str | None) -> int | None:
+async def _discipline_named(work: Work, guild_id: int, value: str) -> discipline_db.Discipline:
     """The discipline an option names (by id or name); UserFacingError when the guild has none such."""
-    if not value:
-        return None
     for discipline in await discipline_db.list_disciplines(work.session, guild_id):
         if discipline.id is not None and (
             value == str(discipline.id) or rules.fold(value) == rules.fold(discipline.name)
         ):
-            return discipline.id
+            return discipline
     raise UserFacingError("I do not know that discipline here. Please pick one of the suggestions.")
 
 
-async def _describe(work: Work, saved: store.ResourceSearch) -> str:
-    parts = []
-    if saved.query:
-        parts.append(f"“{saved.query}”")
-    wanted = rules.parse_recommendation(saved.recommendation)
-    if wanted is not None:
-        parts.append(wanted.label)
-    if saved.discipline_id is not None:
-        discipline = await work.session.get(discipline_db.Discipline, saved.discipline_id)
-        if discipline is not None:
-            parts.append(discipline.name)
-    return " · ".join(parts) or "everything"
+async def discipline_id_for(work: Work, guild_id: int, value: str | None) -> int | None:
+    """The id of the discipline an option names, None when empty (see `_discipline_named`)."""
+    return (await _discipline_named(work, guild_id, value)).id if value else None
 
 
-async def _page(work: Work, saved: store.ResourceSearch, ids: list[int], page: int) -> SearchPage:
-    assert saved.id is not None  # a saved search was flushed
-    page = rules.clamp_page(page, len(ids))
-    shown = await store.load_in_order(
-        work.session, ids[page * rules.PAGE_SIZE : (page + 1) * rules.PAGE_SIZE]
-    )
-    return SearchPage(
-        search_id=saved.id,
-        describe=await _describe(work, saved),
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What a search asks for, as stored for its page buttons."""
+
+    guild_id: int
+    query: str
+    recommendation: rules.RecommendationFilter | None
+    discipline_id: int | None
+    discipline_name: str | None
+
+    def describe(self) -> str:
+        parts = [f"“{self.query}”"] if self.query else []
+        if self.recommendation is not None:
+            parts.append(self.recommendation.label)
+        if self.discipline_name is not None:
+            parts.append(self.discipline_name)
+        return " · ".join(parts) or "everything"
+
+
+async def _find(work: Work, search: _Search, page: int) -> store.Found:
+    return await store.search_page(
+        work.session,
+        search.guild_id,
+        search.query,
+        recommendation=search.recommendation,
+        discipline_id=search.discipline_id,
         page=page,
-        total=len(ids),
-        resources=await with_links(work, shown),
+        size=rules.PAGE_SIZE,
+    )
+
+
+async def _page(work: Work, search_id: int, search: _Search, found: store.Found) -> SearchPage:
+    return SearchPage(
+        search_id=search_id,
+        describe=search.describe(),
+        page=found.page,
+        total=found.total,
+        resources=await with_links(work, found.resources),
     )
 
 
@@ -69,26 +86,32 @@ async def search_library(
     """Search approved resources; save the search so that its pages work later, even after a restart."""
     text = query.strip()
     async with app.work() as work:
-        await ensure_library(work, guild_id)
-        discipline_id = await discipline_id_for(work, guild_id, discipline)
-        ids = await store.search_ids(
-            work.session, guild_id, text, recommendation=recommendation, discipline_id=discipline_id
+        named = await _discipline_named(work, guild_id, discipline) if discipline else None
+        search = _Search(
+            guild_id, text, recommendation, named.id if named else None, named.name if named else None
         )
-        if not ids:
+        found = await _find(work, search, 0)
+        # The cog gives a guild its starter library when the guild becomes available; a search only
+        # checks for itself when it finds nothing (one statement fewer on every search that finds some).
+        if not found.resources and await ensure_library(work, guild_id):
+            found = await _find(work, search, 0)
+        if not found.resources:
             vocabulary = await store.vocabulary(work.session, guild_id) if text else set()
             suggestions = tuple(rules.did_you_mean(text, vocabulary)) if text else ()
-            return NoResults(text, suggestions, recommendation is not None or discipline_id is not None)
-        await store.forget_searches_before(work.session, work.now - SEARCH_KEPT_FOR)
-        saved = await store.save_search(
+            return NoResults(text, suggestions, recommendation is not None or named is not None)
+        search_id = await store.save_search(
             work.session,
             guild_id,
             user_id,
             text,
             recommendation.token if recommendation else None,
-            discipline_id,
+            search.discipline_id,
             work.now,
         )
-        return await _page(work, saved, ids, 0)
+        if search_id % FORGET_EVERY == 0:
+            # Expired searches are cleared now and then, not on every search: one statement fewer each.
+            await store.forget_searches_before(work.session, work.now - SEARCH_KEPT_FOR)
+        return await _page(work, search_id, search, found)
 
 
 async def turn_page(app: App, *, guild_id: int, user_id: int, search_id: int, page: int) -> SearchPage:
@@ -103,16 +126,17 @@ async def turn_page(app: App, *, guild_id: int, user_id: int, search_id: int, pa
                 "Those page buttons belong to another member's search. "
                 "Run `/resources search` to get your own results."
             )
-        ids = await store.search_ids(
-            work.session,
+        search = _Search(
             guild_id,
             saved.query,
-            recommendation=rules.parse_recommendation(saved.recommendation),
-            discipline_id=saved.discipline_id,
+            rules.parse_recommendation(saved.recommendation),
+            saved.discipline_id,
+            saved.discipline_name,
         )
-        if not ids:
+        found = await _find(work, search, page)
+        if not found.resources:
             raise NotFound("Nothing matches that search any more. Please search again.")
-        return await _page(work, saved, ids, page)
+        return await _page(work, search_id, search, found)
 
 
 async def area_overview(app: App, *, guild_id: int, area_key: str) -> AreaOverview:
