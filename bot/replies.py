@@ -36,6 +36,11 @@ async def defer(interaction: discord.Interaction, *, ephemeral: bool = True, thi
         )
 
 
+async def defer_update(interaction: discord.Interaction) -> None:
+    """Acknowledge a button or select without a new message: its own message is edited once the work is done."""
+    await defer(interaction, thinking=False)
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut text to Discord's limit, marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

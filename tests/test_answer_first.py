@@ -15,6 +15,7 @@ from discord import app_commands
 
 from tests.answer_first import AnswerFirst
 from tests.conftest import Coalition
+from tests.onboarding_helpers import join, last_dm, walk_to
 
 # Commands whose first answer still waits on the database, in files another helper owns (command → owner).
 OWNED_ELSEWHERE: dict[str, str] = {}  # /resources search was here until its owner deferred it first
@@ -88,3 +89,23 @@ async def test_commands_owned_elsewhere_answer_before_the_database(
     options = {p.name: _value(p, coalition) for p in command.parameters if p.required}
     violations = await _run(coalition, answer_first, name, options)
     assert not violations, f"{OWNED_ELSEWHERE[name]}\n" + "\n".join(violations)
+
+
+# The flow's buttons whose answer is a form filled in from the member's saved answers: a form cannot follow
+# an acknowledgement, so these read first (cogs/onboarding/flow.py ANSWERED_WITH_A_FORM).
+PREFILLED_FLOW_FORMS = ("onboarding:btn:about:", "onboarding:btn:workplace:")
+
+
+async def test_every_onboarding_step_answers_before_the_database(
+    coalition: Coalition, answer_first: AnswerFirst
+) -> None:
+    newcomer = await join(coalition, "nadia")
+    summary = await walk_to(newcomer.user, last_dm(coalition, newcomer), "summary")
+    await newcomer.user.click(summary, label="Confirm")
+    seen = answer_first.take()
+    clicked = {s.name.rsplit(":", 1)[0] for s in seen}
+    assert {"onboarding:btn:begin", "onboarding:btn:agree", "onboarding:btn:confirm"} <= clicked, clicked
+    assert any(s.name.startswith("onboarding:disc") for s in seen), clicked
+    assert any(s.name.startswith("onboarding:modal") for s in seen), clicked
+    late = [line for line in answer_first.violations(seen) if not line.startswith(PREFILLED_FLOW_FORMS)]
+    assert not late, "\n".join(late)

@@ -204,13 +204,14 @@ class OnboardingCog(FlowSteps, commands.Cog, name="Onboarding"):
         whatever Discord refused.
         """
         guild, member = await self.resolve(interaction, guild_id)
+        await defer(interaction, ephemeral=interaction.guild_id is not None)  # answer first
         done = await service.finish(self.bot.app, guild_id=guild_id, user_id=member.id)
         text = (
             f"🎉 You're all set, and welcome to {discord.utils.escape_markdown(guild.name)}! "
             "`/profile view` shows your profile and `/help` lists what you can do."
         )
         try:
-            await interaction.response.send_message(text, ephemeral=interaction.guild_id is not None)
+            await reply(interaction, text, ephemeral=interaction.guild_id is not None)
             answered: discord.Interaction | None = interaction
         except discord.HTTPException:
             log.warning(

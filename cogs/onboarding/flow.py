@@ -8,11 +8,15 @@ import discord
 
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
-from bot.replies import reply
+from bot.replies import defer, defer_update, reply
 from cogs.onboarding import service, steps, views
 from cogs.onboarding.service import ALREADY_FINISHED, FlowState
 
 LEFT_OFF = "Here is where you left off."
+# Buttons answered with a form pre-filled from the member's saved answers: a form cannot follow an
+# acknowledgement, so these read before they answer.
+ANSWERED_WITH_A_FORM = frozenset({"about", "workplace"})
+TURNS_A_PAGE = frozenset({"discpage"})
 
 
 async def find_member(guild: discord.Guild, user_id: int) -> discord.Member | None:
@@ -86,27 +90,39 @@ class FlowSteps:
         self, interaction: discord.Interaction, guild_id: int, action: str, arg: int | None
     ) -> None:
         await self.resolve(interaction, guild_id)
+        # Answer first: a page of the list is redrawn on its own message, the next step comes as a new one.
+        if action in TURNS_A_PAGE:
+            await defer_update(interaction)
+        elif action not in ANSWERED_WITH_A_FORM:
+            await defer(interaction, ephemeral=interaction.guild_id is not None)
         done = await service.act(self.bot.app, guild_id=guild_id, user_id=interaction.user.id, action=action)
         if done.outcome == "finished":
-            await interaction.response.send_message(
-                ALREADY_FINISHED, ephemeral=interaction.guild_id is not None
-            )
+            await reply(interaction, ALREADY_FINISHED, ephemeral=interaction.guild_id is not None)
         elif done.outcome == "stale":
             await self.show_current(interaction, guild_id, note=LEFT_OFF)
         elif done.outcome == "form":
             defaults = dict(done.state.answers.get(action) or {})
             await interaction.response.send_modal(views.OnboardingForm(action, guild_id, defaults))
         elif done.outcome == "page":
-            await interaction.response.edit_message(**self.render(done.state, page=arg or 0))
+            await self.redraw(interaction, done.state, page=arg or 0)
         elif done.outcome == "confirm":
             await self.finish(interaction, guild_id)
         else:
             await self.show_current(interaction, guild_id)
 
+    async def redraw(self, interaction: discord.Interaction, state: FlowState, *, page: int = 0) -> None:
+        """Show the step on the message whose control was used (answered already, or not yet)."""
+        message = self.render(state, page=page)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**message)
+        else:
+            await interaction.response.edit_message(**message)
+
     async def on_section_saved(
         self, interaction: discord.Interaction, guild_id: int, section: str, clean: dict[str, str | None]
     ) -> None:
         await self.resolve(interaction, guild_id)
+        await defer(interaction, ephemeral=interaction.guild_id is not None)
         state = await service.save_section(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, section=section, values=clean
         )
@@ -121,22 +137,24 @@ class FlowSteps:
         self, interaction: discord.Interaction, guild_id: int, page: int, picked: list[str]
     ) -> None:
         await self.resolve(interaction, guild_id)
+        await defer_update(interaction)
         state = await service.pick_disciplines(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, page=page, picked=picked
         )
         if state is None:
             await self.show_current(interaction, guild_id, note=LEFT_OFF)
             return
-        await interaction.response.edit_message(**self.render(state, page=page))
+        await self.redraw(interaction, state, page=page)
 
     async def on_interests_picked(
         self, interaction: discord.Interaction, guild_id: int, picked: list[str]
     ) -> None:
         await self.resolve(interaction, guild_id)
+        await defer_update(interaction)
         state = await service.pick_interests(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, picked=picked
         )
         if state is None:
             await self.show_current(interaction, guild_id, note=LEFT_OFF)
             return
-        await interaction.response.edit_message(**self.render(state))
+        await self.redraw(interaction, state)
