@@ -51,8 +51,15 @@ async def start_patiently(env: Env) -> None:
     """Start SimCord, letting the bot take as long as it needs to settle (SimCord allows 5 s at start-up).
 
     A 10,000-member guild takes longer than that on a busy machine, and that time is what `ready_s`
-    reports, so it must not fail the run. (SimCord sends READY before the guild's members are chunked, so
-    `on_ready` sees one cached member; the figures carry what start-up then did to the world.)
+    reports, so it must not fail the run.
+
+    `on_ready` comes before the guild's members are chunked, with only the bot's own member cached: SimCord
+    sets discord.py's `guild_ready_timeout` to 0, and on Python 3.11 `asyncio.wait_for(queue.get(), 0)`
+    cancels the get before it runs, so discord.py's `_delay_ready` never takes the queued guild, requests no
+    members and fires `on_ready` at once. (On Discord, `on_ready` waits for the chunks, but only for about
+    five seconds per guild.) The members arrive when the bot's start-up catch-ups ask for them
+    (`guild.chunk()`); `start_up_wrote` shows whether start-up took the members it had not yet seen for
+    departed.
     """
     settle = env._settle_internal
 
@@ -142,7 +149,7 @@ async def run_bot_side(scale: Scale, database_url: str) -> dict[str, Any]:
                 "migrate_s": migrate_s,
                 "construct_s": construct_s,
                 "start_s": start_s,
-                # SimCord fires on_ready before the guild's members are chunked: earlier than Discord would.
+                # SimCord fires on_ready before the guild's members are chunked (see start_patiently).
                 "on_ready_s": readied[0] if readied else None,
             },
             "ready_s": round(migrate_s + construct_s + start_s, 3),

@@ -73,6 +73,17 @@ class Work:
         )
         self._note_due(due_at)
 
+    async def schedule_many(
+        self, kind: str, payloads: dict[str, dict[str, Any]], due_at: datetime, guild_id: int | None = None
+    ) -> None:
+        """Schedule one job per key, all due at once, in one statement (keys already scheduled keep theirs)."""
+        if not payloads:
+            return
+        await jobs.schedule_many(
+            self.session, kind=kind, payloads=payloads, due_at=due_at, now=self.now, guild_id=guild_id
+        )
+        self._note_due(due_at)
+
     async def reschedule(self, key: str, due_at: datetime) -> bool:
         """Move a pending job to a new time; False when no such job is pending."""
         moved = await jobs.reschedule(self.session, key, due_at)
@@ -82,6 +93,10 @@ class Work:
 
     async def cancel_job(self, key: str) -> bool:
         return await jobs.cancel(self.session, key)
+
+    async def cancel_many(self, keys: list[str]) -> int:
+        """Cancel the pending jobs among these keys, in a few statements however many there are."""
+        return await jobs.cancel_many(self.session, keys)
 
     async def cancel_jobs(self, prefix: str) -> int:
         return await jobs.cancel_prefix(self.session, prefix)

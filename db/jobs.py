@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, Index, Text, and_, or_, select, update
 from sqlalchemy.engine import CursorResult
@@ -14,6 +15,7 @@ from sqlmodel import Field, SQLModel, col
 from db.types import Snowflake, UTCDateTime, insert_ignoring_conflict, table_of
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
+T = TypeVar("T")
 
 
 class ScheduledJob(SQLModel, table=True):
@@ -83,6 +85,50 @@ async def schedule(
     existing = await session.scalar(select(ScheduledJob).where(col(ScheduledJob.key) == key))
     assert existing is not None  # the conflict was this key's
     return existing
+
+
+# Keys per statement when many jobs are changed at once: far below every driver's limit on bound parameters.
+MANY = 500
+
+
+def in_batches(items: Sequence[T], size: int = MANY) -> Iterator[Sequence[T]]:
+    """The items, `size` at a time (the last batch shorter)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def schedule_many(
+    session: AsyncSession,
+    *,
+    kind: str,
+    payloads: Mapping[str, dict[str, Any]],
+    due_at: datetime,
+    now: datetime,
+    guild_id: int | None = None,
+) -> None:
+    """Schedule one job per key (all of one kind and time) in one statement; a key already taken keeps its row."""
+    if not payloads:
+        return
+    rows = [
+        {"kind": kind, "key": key, "guild_id": guild_id, "payload": payload, "due_at": due_at}
+        | {"status": PENDING, "attempts": 0, "created_at": now}
+        for key, payload in payloads.items()
+    ]
+    # Many rows, one executemany: the driver sends them together rather than one round trip per job.
+    await session.execute(insert_ignoring_conflict(session, table_of(ScheduledJob), ("key",)), rows)
+
+
+async def cancel_many(session: AsyncSession, keys: Sequence[str]) -> int:
+    """Cancel the pending jobs among these keys, a few hundred keys per statement."""
+    cancelled = 0
+    for batch in in_batches(keys):
+        result = await session.execute(
+            update(ScheduledJob)
+            .where(col(ScheduledJob.key).in_(batch), col(ScheduledJob.status) == PENDING)
+            .values(status=CANCELLED)
+        )
+        cancelled += _rowcount(result)
+    return cancelled
 
 
 async def reschedule(session: AsyncSession, key: str, due_at: datetime) -> bool:

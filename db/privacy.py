@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  # registers every table in the metadata
+from db.jobs import CANCELLED, DONE, FAILED, in_batches
 
 FORMER_MEMBER = "a former member"
 
@@ -433,27 +434,39 @@ async def has_left(session: AsyncSession, guild_id: int, user_id: int) -> bool:
 
 
 async def reconcile_presence(
-    session: AsyncSession, guild_id: int, present: set[int], now: datetime
+    session: AsyncSession, guild_id: int, present: frozenset[int], now: datetime
 ) -> tuple[list[int], list[int]]:
-    """Mark profiles of members no longer present as left, and of returned ones as back; return both."""
+    """Mark profiles of members no longer present as left, and of returned ones as back; return both.
+
+    `present` must be the guild's whole member list: a member missing from it is taken for departed. One
+    read, then a few hundred ids per UPDATE, so that a large guild costs a handful of statements.
+    """
     profile = _table("member_profile")
     rows = (
         await session.execute(
             select(profile.c.user_id, profile.c.left_at).where(profile.c.guild_id == guild_id)
         )
     ).all()
-    left = [int(user_id) for user_id, left_at in rows if left_at is None and user_id not in present]
-    returned = [int(user_id) for user_id, left_at in rows if left_at is not None and user_id in present]
-    if left:
-        await session.execute(
-            update(profile)
-            .where(profile.c.guild_id == guild_id, profile.c.user_id.in_(left))
-            .values(left_at=now, updated_at=now)
-        )
-    if returned:
-        await session.execute(
-            update(profile)
-            .where(profile.c.guild_id == guild_id, profile.c.user_id.in_(returned))
-            .values(left_at=None, updated_at=now)
-        )
+    left = sorted(int(user_id) for user_id, left_at in rows if left_at is None and user_id not in present)
+    returned = sorted(int(user_id) for user_id, left_at in rows if left_at is not None and user_id in present)
+    for user_ids, left_at in ((left, now), (returned, None)):
+        for batch in in_batches(user_ids):
+            await session.execute(
+                update(profile)
+                .where(profile.c.guild_id == guild_id, profile.c.user_id.in_(batch))
+                .values(left_at=left_at, updated_at=now)
+            )
     return left, returned
+
+
+async def clear_finished_jobs(session: AsyncSession, keys: list[str]) -> None:
+    """Delete these keys' jobs that ran, failed or were cancelled, so that the keys can be scheduled anew.
+
+    A member who left, came back (their expiry cancelled) and left again needs a new expiry: a job key is
+    unique, and scheduling a key that exists keeps the old row, which would never run again.
+    """
+    job = _table("scheduled_job")
+    for batch in in_batches(keys):
+        await session.execute(
+            delete(job).where(job.c.key.in_(batch), job.c.status.in_((DONE, FAILED, CANCELLED)))
+        )

@@ -129,7 +129,9 @@ async def test_a_group_of_sign_ups_is_stored_in_order_with_repeats_returns_and_o
         ("waitlisted", 1, False),
         ("waitlisted", 2, False),
     ]
-    assert len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]) == 3
+    # PostgreSQL takes the slot's lock in a statement of its own before reading (see db/campaigns/signups.py).
+    expected = 4 if database.dialect == "postgresql" else 3
+    assert len([s for s in statements if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE"))]) == expected
 
     async with database.session() as session:
         mixed = await campaigns.sign_up_many(

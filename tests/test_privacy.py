@@ -222,3 +222,30 @@ async def test_departures_and_returns_while_the_bot_was_offline_are_caught_up_at
     assert back.left_at is None
     assert expiry is not None
     assert expiry.status == jobs.PENDING
+
+
+async def test_a_member_recorded_as_departed_but_still_present_keeps_their_data(coalition: Coalition):
+    from sqlalchemy import select as select_rows
+
+    from cogs.privacy import service
+    from db.members import MemberProfile
+
+    member = coalition.member
+    summary = await walk_to(member.user, last_dm(coalition, member), "summary")
+    await member.user.click(summary, label="Confirm")
+    # A record that says the member left (a wrong mark, whatever made it) while they are in the server.
+    async with coalition.bot.database.session() as session:
+        profile = await session.scalar(select_rows(MemberProfile).where(MemberProfile.user_id == member.id))
+        profile.left_at = discord.utils.utcnow()
+        session.add(profile)
+    await service.member_left(
+        coalition.bot.app, guild_id=coalition.guild.id, user_id=member.id, retention_days=90
+    )
+
+    await coalition.env.advance_time(91 * 86400)
+    await coalition.env.settle()
+
+    async with coalition.bot.database.session() as session:
+        kept = await session.scalar(select_rows(MemberProfile).where(MemberProfile.user_id == member.id))
+    assert kept is not None
+    assert kept.left_at is None

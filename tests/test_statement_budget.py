@@ -21,6 +21,9 @@ from tests.conftest import Coalition
 # conditional UPDATE … RETURNING (ticket and place) and one INSERT; a withdrawal that passes the place on is
 # the read, the sign-up ended, the offer made, and the offer's expiry scheduled.
 BUDGET = {"sign_up": 3, "waitlist": 3, "withdraw": 4, "vote": 3, "campaign_mine": 2}
+# On PostgreSQL a sign-up and a withdrawal take the slot's lock in a statement of their own before reading:
+# a statement there reads other rows as of its start, which can be before the lock it waited for.
+LOCK_FIRST = ("sign_up", "waitlist", "withdraw")
 CARD_REDRAW = 1  # the card is drawn from one query (when no slot needs particular disciplines)
 
 
@@ -96,7 +99,10 @@ async def test_hot_interactions_stay_within_their_statement_budget(card_and_poll
         "vote": voted,
         "campaign_mine": mine,
     }
-    over = {path: (counts[0], BUDGET[path]) for path, counts in measured.items() if counts[0] > BUDGET[path]}
+    budget = dict(BUDGET)
+    if coalition.bot.database.dialect == "postgresql":
+        budget.update((path, BUDGET[path] + 1) for path in LOCK_FIRST)
+    over = {path: (counts[0], budget[path]) for path, counts in measured.items() if counts[0] > budget[path]}
     assert not over, f"statements of the click's own transaction (measured, budget): {over}; all: {measured}"
     for path in ("sign_up", "waitlist", "withdraw"):
         redraws = measured[path][1:]

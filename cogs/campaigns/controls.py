@@ -90,6 +90,7 @@ class MemberControls:
     async def _store_clicks(self, key: SlotKey, clicks: SlotClicks) -> None:
         """Store the slot's waiting clicks a group at a time until none are left."""
         guild_id, campaign_id, slot_id = key
+        group: list[tuple[int, asyncio.Future[signups.SignUpResult]]] = []
         try:
             while clicks.waiting:
                 group = clicks.waiting[: self.sign_ups_per_transaction]
@@ -112,8 +113,10 @@ class MemberControls:
                         future.set_result(result)
         finally:
             self._slot_clicks.pop(key, None)
-            for _, future in clicks.waiting:  # only if this task itself was cancelled
-                future.cancel()
+            # Only when this task itself was stopped (a reload, a shutdown): nobody may wait forever.
+            for _, future in [*group, *clicks.waiting]:
+                if not future.done():
+                    future.cancel()
 
     @commands.Cog.listener()
     async def on_member_forgotten(self, guild_id: int, deletion: Any) -> None:

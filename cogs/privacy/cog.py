@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 
@@ -121,6 +122,14 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         guild_id, user_id = int(job.payload["guild_id"]), int(job.payload["user_id"])
         if not await service.still_departed(self.bot.app, guild_id=guild_id, user_id=user_id):
             return
+        if await self.still_in_guild(guild_id, user_id):
+            log.warning(
+                "Member %s of guild %s was recorded as departed but is in the server: their data is kept",
+                user_id,
+                guild_id,
+            )
+            await service.keep_present_member(self.bot.app, guild_id=guild_id, user_id=user_id)
+            return
         deletion = await service.delete_member_data(
             self.bot.app,
             guild_id=guild_id,
@@ -129,18 +138,36 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
         )
         self.bot.dispatch("member_forgotten", guild_id, deletion)
 
+    async def still_in_guild(self, guild_id: int, user_id: int) -> bool:
+        """Ask Discord, not only the record: a present member's data is never deleted as a departed one's."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return False  # the bot is no longer in the server: the record is all there is
+        if guild.get_member(user_id) is not None:
+            return True
+        try:
+            await guild.fetch_member(user_id)
+        except discord.NotFound:
+            return False
+        # Any other refusal propagates: the scheduler retries later rather than delete on a guess.
+        return True
+
     async def catch_up_after_downtime(self) -> None:
         """Members who left or came back while the bot was offline are noticed once it is ready."""
         await self.bot.wait_until_ready()
         if not self.bot.intents.members:
             return  # without the members intent the member list is partial: marking from it would be wrong
         for guild in list(self.bot.guilds):
-            if not guild.chunked:
-                await guild.chunk()  # every member: anyone missing from a partial list would seem departed
-            if guild.member_count is not None and len(guild.members) < guild.member_count:
-                log.info("Guild %s's members are not all loaded; departures are not caught up now", guild.id)
+            present = await everyone_in(guild)
+            if present is None:
+                log.warning(
+                    "Guild %s: its member list did not load completely (%d of %s members), so departures "
+                    "while the bot was offline are not caught up now; leaves from now on are",
+                    guild.id,
+                    len(guild.members),
+                    guild.member_count,
+                )
                 continue
-            present = {member.id for member in guild.members}
             left, returned = await service.catch_up_departures(
                 self.bot.app,
                 guild_id=guild.id,
@@ -154,3 +181,31 @@ class PrivacyCog(commands.GroupCog, group_name="privacy", group_description="You
                     len(left),
                     len(returned),
                 )
+
+
+# Long enough for Discord to send a very large guild's members (1,000 per chunk), short enough that a
+# guild whose members never come does not hold up the others.
+CHUNK_WAIT_S = 120.0
+
+
+async def everyone_in(guild: discord.Guild) -> frozenset[int] | None:
+    """The ids of every member of the guild, loading them first if needed; None if the list stays partial.
+
+    The bot's member cache is not the member list: at `on_ready` discord.py may not have chunked a large
+    guild yet (it gives up waiting after a few seconds), and a guild that is unavailable has no member count
+    at all. Anyone missing from a partial list would be taken for departed, and their data deleted 90 days
+    later; so the list counts only when its length is the member count Discord gave.
+    """
+    if not guild.chunked and not guild.unavailable:
+        # A timeout is judged below with every other way of ending short: the caller logs the refusal.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(guild.chunk(), timeout=CHUNK_WAIT_S)
+    return complete_member_ids(guild)
+
+
+def complete_member_ids(guild: discord.Guild) -> frozenset[int] | None:
+    """The member ids in the cache when they are all of the guild's members, else None."""
+    # `chunked`: Discord gave a member count and the cache holds exactly that many members.
+    if guild.unavailable or not guild.chunked:
+        return None
+    return frozenset(member.id for member in guild.members)

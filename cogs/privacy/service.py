@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.usecases import App
-from db import privacy
+from bot.usecases import App, Work
+from db import members, privacy
 
 EXPIRE_JOB = "privacy.expire"
 
@@ -62,13 +62,7 @@ async def delete_member_data(app: App, *, guild_id: int, user_id: int, reason: s
 async def member_left(app: App, *, guild_id: int, user_id: int, retention_days: int) -> None:
     """Schedule the departed member's profile for deletion unless they come back in time."""
     async with app.work() as work:
-        await work.schedule(
-            EXPIRE_JOB,
-            expire_key(guild_id, user_id),
-            work.now + timedelta(days=retention_days),
-            payload={"guild_id": guild_id, "user_id": user_id},
-            guild_id=guild_id,
-        )
+        await _schedule_expiries(work, guild_id, [user_id], retention_days)
 
 
 async def member_returned(app: App, *, guild_id: int, user_id: int) -> None:
@@ -82,20 +76,33 @@ async def still_departed(app: App, *, guild_id: int, user_id: int) -> bool:
         return await privacy.has_left(work.session, guild_id, user_id)
 
 
+async def keep_present_member(app: App, *, guild_id: int, user_id: int) -> None:
+    """The member recorded as departed is in the server after all: mark them present, keep their data."""
+    async with app.work() as work:
+        await members.mark_returned(work.session, guild_id, user_id, work.now)
+
+
 async def catch_up_departures(
-    app: App, *, guild_id: int, present: set[int], retention_days: int
+    app: App, *, guild_id: int, present: frozenset[int], retention_days: int
 ) -> tuple[list[int], list[int]]:
-    """After time offline: mark members who left meanwhile, and un-mark those who came back."""
+    """After time offline: mark members who left meanwhile, and un-mark those who came back.
+
+    `present` is the guild's complete member list. However many members changed, this is a handful of
+    statements: one read, then updates and job changes a few hundred members at a time.
+    """
     async with app.work() as work:
         left, returned = await privacy.reconcile_presence(work.session, guild_id, present, work.now)
-        for user_id in left:
-            await work.schedule(
-                EXPIRE_JOB,
-                expire_key(guild_id, user_id),
-                work.now + timedelta(days=retention_days),
-                payload={"guild_id": guild_id, "user_id": user_id},
-                guild_id=guild_id,
-            )
-        for user_id in returned:
-            await work.cancel_job(expire_key(guild_id, user_id))
+        await _schedule_expiries(work, guild_id, left, retention_days)
+        await work.cancel_many([expire_key(guild_id, user_id) for user_id in returned])
     return left, returned
+
+
+async def _schedule_expiries(work: Work, guild_id: int, user_ids: list[int], retention_days: int) -> None:
+    """Schedule the deletion of these departed members' data, replacing any finished or cancelled expiry."""
+    payloads = {
+        expire_key(guild_id, user_id): {"guild_id": guild_id, "user_id": user_id} for user_id in user_ids
+    }
+    await privacy.clear_finished_jobs(work.session, list(payloads))
+    await work.schedule_many(
+        EXPIRE_JOB, payloads, work.now + timedelta(days=retention_days), guild_id=guild_id
+    )

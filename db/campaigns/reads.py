@@ -54,7 +54,11 @@ def _card_query() -> Select[Any]:
             func.sum(case((sign.c.status == WAITLISTED, 1), else_=0)).label("waitlisted"),
             func.sum(case((sign.c.status == OFFERED, 1), else_=0)).label("offered"),
         )
-        .where(sign.c.campaign_id == campaign_id, sign.c.status.in_((WAITLISTED, OFFERED)))
+        .where(
+            sign.c.campaign_id == campaign_id,
+            sign.c.status.in_((WAITLISTED, OFFERED)),
+            sign.c.user_id > 0,  # a former member's spot in line is history: nobody waits in it
+        )
         .group_by(sign.c.slot_id)
         .subquery("line")
     )

@@ -52,17 +52,20 @@ async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> in
 _campaign_t = table_of(Campaign)
 _slot_t = table_of(CampaignSlot)
 _signup_t = table_of(CampaignSignup)
-_mine = _signup_t.alias("mine")
-Parameter = BindParameter[Any]  # the clicking member's own sign-up, beside the slot's line
+_mine = _signup_t.alias("mine")  # the clicking member's own sign-up, beside the slot's line
+Parameter = BindParameter[Any]
 
 
 def _waiting_in(slot_id: Parameter, *, before_ticket: Parameter | None = None) -> ScalarSelect[int]:
-    """How many wait in the slot's line (ahead of a ticket, when one is given)."""
+    """How many wait in the slot's line (ahead of a ticket, when one is given).
+
+    A former member's spot is left out: it is history, and offers pass it by (`_first_in_line`).
+    """
     waiting = _signup_t.alias("waiting")
     query = (
         select(func.count())
         .select_from(waiting)
-        .where(waiting.c.slot_id == slot_id, waiting.c.status == WAITLISTED)
+        .where(waiting.c.slot_id == slot_id, waiting.c.status == WAITLISTED, waiting.c.user_id > 0)
     )
     if before_ticket is not None:
         query = query.where(waiting.c.ticket < before_ticket)
@@ -88,11 +91,11 @@ Place = Row[*tuple[Any, ...]]
 def _places() -> Select[*tuple[Any, ...]]:
     """One read for a click on a slot: the slot (locked until commit), its campaign, the member's sign-up.
 
-    `FOR UPDATE OF campaign_slot` makes every writer of one slot take turns on PostgreSQL (SQLite's units of
-    work begin IMMEDIATE, which does the same), and PostgreSQL re-reads a locked row once its turn comes, so
-    the slot's counters are current. Other tables' rows are as of the statement's start, which can be before
-    that turn: so the member's own row is written only if it is still as read, and the waitlist is counted
-    or searched inside the writes that follow, never trusted from here.
+    Every writer of one slot takes turns on its row's lock (SQLite's units of work begin IMMEDIATE, which
+    does the same for the whole file). On PostgreSQL a statement reads other tables' rows as of its start,
+    which can be before its turn came: so the lock is taken by a statement of its own first (`_lock_slots`),
+    and this read, which starts after it, sees everything committed before the turn. The member's own row
+    is still written only if it is as read, and the waitlist is counted and searched inside the writes.
 
     The statements of the hot paths are built once, with parameters: building one costs more Python than
     running it.
@@ -162,13 +165,38 @@ _END = (
 _POSITION = select(_waiting_in(bindparam("slot_id"), before_ticket=bindparam("ticket")))
 
 
+_LOCK_SLOT = select(_slot_t.c.id).where(_slot_t.c.id == bindparam("slot_id")).with_for_update()
+_LOCK_HELD = (
+    select(_slot_t.c.id)
+    .where(
+        _slot_t.c.id.in_(
+            select(_signup_t.c.slot_id).where(
+                _signup_t.c.campaign_id == bindparam("campaign_id"),
+                _signup_t.c.user_id == bindparam("user_id"),
+                _signup_t.c.status.in_(ACTIVE),
+            )
+        )
+    )
+    .order_by(_slot_t.c.id)  # one order for every locker: two of them never wait on each other in a circle
+    .with_for_update()
+)
+
+
+async def _lock_slots(session: AsyncSession, statement: Select[Any], parameters: dict[str, int]) -> None:
+    """On PostgreSQL, wait for the slots' turn before reading (see `_places`); SQLite's IMMEDIATE already did."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(statement, parameters)
+
+
 async def _slot_and_member(session: AsyncSession, slot_id: int, user_id: int) -> Place | None:
-    """The slot, its campaign and the member's sign-up in it, in one locking read."""
+    """The slot, its campaign and the member's sign-up in it, read once the slot is this transaction's."""
+    await _lock_slots(session, _LOCK_SLOT, {"slot_id": slot_id})
     return (await session.execute(_SLOT_PLACES, {"slot_id": slot_id, "members": [user_id]})).first()
 
 
 async def places_held(session: AsyncSession, guild_id: int, campaign_id: int, user_id: int) -> list[Place]:
     """The member's places and waitlist spots in a campaign's live slots, each slot locked, in card order."""
+    await _lock_slots(session, _LOCK_HELD, {"campaign_id": campaign_id, "user_id": user_id})
     found = await session.execute(
         _HELD_PLACES, {"campaign_id": campaign_id, "guild_id": guild_id, "members": [user_id]}
     )
@@ -213,11 +241,13 @@ async def sign_up_many(
 ) -> list[SignUpResult]:
     """Sign members up in the order given: free places first, then the waitlist (one result per entry).
 
-    Three statements however many members: one read (the locked slot, its campaign and the members' rows),
-    one conditional UPDATE … RETURNING handing out their tickets and places, and one INSERT of their rows.
+    Three statements however many members (on PostgreSQL one more first, taking the slot's lock): one read
+    (the locked slot, its campaign and the members' rows), one conditional UPDATE … RETURNING handing out
+    their tickets and places, and one INSERT of their rows.
     A member who already holds a place, answers an open offer, or signs up again after withdrawing costs
     one statement more.
     """
+    await _lock_slots(session, _LOCK_SLOT, {"slot_id": slot_id})
     rows = (await session.execute(_SLOT_PLACES, {"slot_id": slot_id, "members": list(set(user_ids))})).all()
     if not rows or rows[0].campaign_id != campaign_id or rows[0].guild_id != guild_id:
         raise await _missing(session, guild_id, campaign_id)
