@@ -188,7 +188,8 @@ class RollCallAnswer(SQLModel, table=True):
     rollcall_id: int = Field(
         sa_column_args=[ForeignKey("campaign_rollcall.id", ondelete="CASCADE")], index=True
     )
-    user_id: int = Field(sa_type=Snowflake)
+    # `/campaign mine` reads a member's answers across roll calls.
+    user_id: int = Field(sa_type=Snowflake, index=True)
     slot_name: str = Field(default="", max_length=80)
     # pending until answered; pending becomes silent when the roll call closes (the attendance record).
     answer: str = Field(default=PENDING, max_length=16)
