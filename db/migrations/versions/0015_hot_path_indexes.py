@@ -1,7 +1,7 @@
 """hot path indexes: the indexes that tests/test_query_plans.py found missing on the hot interactions
 
 Revision ID: 0015_hot_path_indexes
-Revises: 0013_campaigns_kit_reach
+Revises: 0014_resources_search_rank
 Create Date: 2026-12-04 14:30:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0015_hot_path_indexes"
-down_revision: str | Sequence[str] | None = "0013_campaigns_kit_reach"
+down_revision: str | Sequence[str] | None = "0014_resources_search_rank"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
