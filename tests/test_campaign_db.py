@@ -18,11 +18,13 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 GUILD = 111
 
 
-async def _campaign(database: Database, *, capacity: int = 50, slots: int = 1) -> tuple[int, list[int]]:
+async def _campaign(
+    database: Database, *, capacity: int = 50, slots: int = 1, guild: int = GUILD
+) -> tuple[int, list[int]]:
     async with database.session() as session:
         campaign = await campaigns.create_campaign(
             session,
-            guild_id=GUILD,
+            guild_id=guild,
             title="Heat safety week",
             description="Op-eds and posts on extreme heat.",
             starts_at=NOW + timedelta(days=10),

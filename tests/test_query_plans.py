@@ -20,16 +20,15 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-import discord
 import pytest
 from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import Database
 from tests.conftest import Coalition
+from tests.helpers import post_card_and_poll
 from tests.onboarding_helpers import join, last_dm, walk_to
 
 # Tables whose size does not grow with the coalition's members, resources, campaigns or polls: a full scan of
@@ -262,32 +261,12 @@ def _table_named(sql: str, name: str) -> str:
     return aliased.group(1) if aliased else name
 
 
-def _at(**delta: float) -> str:
-    return (discord.utils.utcnow() + timedelta(**delta)).strftime("%Y-%m-%d %H:%M")
-
-
 # ------------------------------------------------------------------ the hot interactions, on the real bot
 
 
 @pytest.fixture
 async def card_and_poll(coalition: Coalition) -> Coalition:
-    organizer, general = coalition.organizer, coalition.general
-    await organizer.slash(
-        general,
-        "campaign create",
-        title="Heat safety week",
-        description="Op-eds on extreme heat.",
-        start=_at(days=10),
-        end=_at(days=11),
-        signup_deadline=_at(days=9),
-        timezone="UTC",
-    )
-    await organizer.slash(general, "campaign slot add", campaign="1", name="Op-ed author", capacity=1)
-    await organizer.slash(general, "campaign post", campaign="1")
-    await organizer.slash(
-        general, "poll create", question="Which first?", options="Parks | Transit", closes="2d"
-    )
-    return coalition
+    return await post_card_and_poll(coalition)
 
 
 async def capture_hot_interactions(coalition: Coalition) -> dict[str, list[Statement]]:

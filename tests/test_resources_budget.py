@@ -15,30 +15,9 @@ import re
 from sqlalchemy import event
 
 from tests.conftest import Coalition
+from tests.helpers import StatementCounter
 
 BUDGET = {"search": 3, "search_by_discipline": 4, "turn_page": 3}
-TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
-
-
-class StatementCounter:
-    """Statements per transaction, in the order the transactions began."""
-
-    def __init__(self, coalition: Coalition) -> None:
-        self.transactions: list[list[str]] = []
-        engine = coalition.bot.database.engine.sync_engine
-        event.listen(engine, "begin", lambda *_args: self.transactions.append([]))
-        event.listen(engine, "before_cursor_execute", self._count)
-
-    def _count(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.split(None, 1)[0].upper() in TRANSACTION_CONTROL:
-            return
-        if not self.transactions:
-            self.transactions.append([])
-        self.transactions[-1].append(statement)
-
-    def take(self) -> list[int]:
-        counted, self.transactions = self.transactions, []
-        return [len(statements) for statements in counted if statements]
 
 
 def footer(shown) -> str:

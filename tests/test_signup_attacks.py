@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 import pytest
@@ -22,52 +22,8 @@ from db.campaigns import CampaignSignup, CampaignSlot
 from db.engine import Database, DatabaseBusy
 from db.privacy import forget_member
 from tests.conftest import Coalition
+from tests.test_campaign_db import GUILD, NOW, _campaign, _sign_up
 from tests.test_campaign_flows import _create, _post, _slot
-
-NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-GUILD = 111
-
-
-async def _campaign(
-    database: Database, *, capacity: int, slots: int = 1, guild: int = GUILD
-) -> tuple[int, list[int]]:
-    async with database.session() as session:
-        campaign = await campaigns.create_campaign(
-            session,
-            guild_id=guild,
-            title=f"Heat safety week {guild}",
-            description="Op-eds and posts on extreme heat.",
-            starts_at=NOW + timedelta(days=10),
-            ends_at=NOW + timedelta(days=11),
-            signup_deadline=NOW + timedelta(days=9),
-            timezone="America/Chicago",
-            created_by=1,
-            now=NOW,
-            links=[],
-        )
-        slot_ids = [
-            int((await campaigns.add_slot(session, campaign, f"Role {i}", capacity, {}, NOW)).id or 0)
-            for i in range(slots)
-        ]
-        return int(campaign.id or 0), slot_ids
-
-
-async def _sign_up(
-    database: Database, campaign_id: int, slot_id: int, user_id: int
-) -> campaigns.SignUpResult:
-    while True:  # as the use case does: run again when the rows changed under it
-        try:
-            async with database.session() as session:
-                return await campaigns.sign_up(
-                    session,
-                    guild_id=GUILD,
-                    campaign_id=campaign_id,
-                    slot_id=slot_id,
-                    user_id=user_id,
-                    now=NOW,
-                )
-        except campaigns.ChangedMeanwhile:
-            continue
 
 
 async def _withdraw(database: Database, slot_id: int, user_id: int) -> list[campaigns.Offer]:

@@ -9,13 +9,10 @@ make a test pass.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import discord
 import pytest
-from sqlalchemy import event
 
 from tests.conftest import Coalition
+from tests.helpers import StatementCounter, post_card_and_poll
 
 # The click's own transaction: a sign-up is one read (campaign, slot and the member's row, joined), one
 # conditional UPDATE … RETURNING (ticket and place) and one INSERT; a withdrawal that passes the place on is
@@ -27,53 +24,9 @@ LOCK_FIRST = ("sign_up", "waitlist", "withdraw")
 CARD_REDRAW = 1  # the card is drawn from one query (when no slot needs particular disciplines)
 
 
-def _at(**delta: float) -> str:
-    return (discord.utils.utcnow() + timedelta(**delta)).strftime("%Y-%m-%d %H:%M")
-
-
-class StatementCounter:
-    """Statements per transaction, in the order the transactions began."""
-
-    def __init__(self, coalition: Coalition) -> None:
-        self.transactions: list[list[str]] = []
-        self.engine = coalition.bot.database.engine.sync_engine
-        event.listen(self.engine, "begin", self._begin)
-        event.listen(self.engine, "before_cursor_execute", self._count)
-
-    def _begin(self, *_args: object) -> None:
-        self.transactions.append([])
-
-    def _count(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.split(None, 1)[0].upper() in ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"):
-            return
-        if not self.transactions:
-            self.transactions.append([])
-        self.transactions[-1].append(statement)
-
-    def take(self) -> list[int]:
-        counted, self.transactions = self.transactions, []
-        return [len(statements) for statements in counted if statements]
-
-
 @pytest.fixture
 async def card_and_poll(coalition: Coalition) -> Coalition:
-    organizer, general = coalition.organizer, coalition.general
-    await organizer.slash(
-        general,
-        "campaign create",
-        title="Heat safety week",
-        description="Op-eds on extreme heat.",
-        start=_at(days=10),
-        end=_at(days=11),
-        signup_deadline=_at(days=9),
-        timezone="UTC",
-    )
-    await organizer.slash(general, "campaign slot add", campaign="1", name="Op-ed author", capacity=1)
-    await organizer.slash(general, "campaign post", campaign="1")
-    await organizer.slash(
-        general, "poll create", question="Which first?", options="Parks | Transit", closes="2d"
-    )
-    return coalition
+    return await post_card_and_poll(coalition)
 
 
 async def test_hot_interactions_stay_within_their_statement_budget(card_and_poll: Coalition):
