@@ -22,11 +22,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import Field, SQLModel, col
 
@@ -215,12 +212,6 @@ def voter_key(poll: Poll, user_id: int, server_secret: str | None = None) -> str
     return str(user_id)
 
 
-def department_key(poll: Poll, organization_key: str, server_secret: str | None = None) -> str:
-    if poll.secret:
-        return secret_department_key(poll_key(poll, server_secret), organization_key)
-    return organization_key
-
-
 async def create_poll(
     session: AsyncSession,
     *,
@@ -304,71 +295,6 @@ async def count_open_secret_polls(session: AsyncSession) -> int:
         if poll_id is not None:  # a stored poll always has its id
             remember_seal(poll_id, seal)
     return len(rows)
-
-
-async def cast_ballot(
-    session: AsyncSession,
-    poll: Poll,
-    user_id: int,
-    choices: Sequence[int],
-    now: datetime,
-    *,
-    organization_key: str | None = None,
-    server_secret: str | None = None,
-) -> CastResult:
-    """Store the member's ballot, replacing their earlier one; apply the department rule if the poll has one.
-
-    The votes themselves go through `db.polls_votes.cast_vote` (one statement fewer, in Core).
-    Raises PollClosed, DepartmentAlreadyVoted (refuse mode) and BallotConflict when a concurrent vote won a race.
-    """
-    assert poll.id is not None
-    status = await session.scalar(select(col(Poll.status)).where(col(Poll.id) == poll.id).with_for_update())
-    if status != OPEN:
-        raise PollClosed()
-    key = voter_key(poll, user_id, server_secret)
-    department = None
-    if poll.department_mode != "off":
-        if organization_key is None:
-            raise ValueError("a department poll needs the member's organization")
-        department = department_key(poll, organization_key, server_secret)
-    previous = await session.scalar(
-        select(col(PollBallot.choices)).where(
-            col(PollBallot.poll_id) == poll.id, col(PollBallot.voter_key) == key
-        )
-    )
-    replaced_department = False
-    if department is not None:
-        replaced_department = await make_room_in_department(
-            session, poll.id, poll.department_mode, key, department
-        )
-    values: dict[str, Any] = {
-        "poll_id": poll.id,
-        "voter_key": key,
-        "choices": list(choices),
-        "organization_key": department,
-        "cast_at": now,
-        "voter_id": None if poll.secret else user_id,
-    }
-    try:
-        await session.execute(_upsert(session, values))
-    except IntegrityError as exc:
-        raise BallotConflict() from exc
-    return CastResult(
-        changed=previous is not None,
-        replaced_department=replaced_department,
-        previous=tuple(previous) if previous is not None else None,
-    )
-
-
-def _upsert(session: AsyncSession, values: dict[str, Any]) -> Any:
-    """One statement: insert the ballot, or replace the member's own (the (poll_id, voter_key) constraint)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(PollBallot).values(**values)
-    replaced = {
-        name: statement.excluded[name] for name in ("choices", "organization_key", "cast_at", "voter_id")
-    }
-    return statement.on_conflict_do_update(index_elements=["poll_id", "voter_key"], set_=replaced)
 
 
 async def make_room_in_department(

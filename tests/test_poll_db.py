@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from db import polls
+from db import polls, polls_votes
 from db.polls import Poll, PollBallot
 from tests.conftest import TEST_BALLOT_SECRET as SECRET
 
@@ -37,9 +37,10 @@ async def _poll(database, *, secret: bool, department_mode: str = "off", kind: s
 
 async def _cast(database, poll: Poll, user_id: int, choices: list[int], organization: str | None = None):
     async with database.session() as session:
-        current = await polls.get_poll(session, GUILD, poll.id)
-        return await polls.cast_ballot(
-            session, current, user_id, choices, NOW, organization_key=organization, server_secret=SECRET
+        target = await polls_votes.vote_target(session, GUILD, poll.id, user_id, SECRET)
+        assert target is not None
+        return await polls_votes.cast_vote(
+            session, target, user_id, choices, NOW, organization_key=organization, server_secret=SECRET
         )
 
 
@@ -221,15 +222,13 @@ async def test_closing_a_secret_poll_shuffles_the_ballots_out_of_voting_order(da
 async def test_ballot_cast_with_a_poll_read_before_it_closed_is_refused(database):
     poll = await _poll(database, secret=True)
     await _cast(database, poll, 7, [0])
-    # The voter's session read the poll while it was open; the organizer closes it before the ballot is stored.
-    async with database.session() as session:
-        stale = await polls.get_poll(session, GUILD, poll.id)
+    # The vote reads the poll (locked, in its own transaction) before it stores the ballot: after a close,
+    # that read sees the poll closed.
     async with database.session() as session:
         assert await polls.close_poll(session, poll.id, NOW, closed_by=1)
 
     with pytest.raises(polls.PollClosed):
-        async with database.session() as session:
-            await polls.cast_ballot(session, stale, 42, [1], NOW, server_secret=SECRET)
+        await _cast(database, poll, 42, [1])
 
     ballots = await _ballots(database, poll.id)
     assert [b.choices for b in ballots] == [[0]]
