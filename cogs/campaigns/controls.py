@@ -200,6 +200,7 @@ class MemberControls:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             raise NotFound("I am no longer in that server.")
+        await defer(interaction)
         await invitations.opt_out(self.app, guild_id=guild_id, user_id=interaction.user.id)
         await reply(
             interaction,
@@ -208,6 +209,7 @@ class MemberControls:
 
     async def rollcall_button(self, interaction: discord.Interaction, rollcall_id: int, action: str) -> None:
         if action == "close":
+            await defer(interaction)
             await rollcalls.rollcall_guild(self.app, guild_id=interaction.guild_id, rollcall_id=rollcall_id)
             await ensure_organizer(interaction)
             summary = await self.messaging.close_rollcall(rollcall_id)
