@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.core import CoalitionBot
 from bot.errors import UserFacingError
-from bot.replies import defer, reply
+from bot.replies import defer, defer_update, reply
 from cogs.departments.service import suggest
 from cogs.onboarding import steps
 from cogs.profiles import service
@@ -126,21 +126,21 @@ class ProfilesCog(
         self, interaction: discord.Interaction, guild_id: int, clean: dict[str, str | None]
     ) -> None:
         _same_guild(interaction, guild_id)
+        await defer(interaction)
         card = await service.save_section(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, values=clean
         )
-        await interaction.response.send_message(
-            "Saved.", embed=profile_embed(card, title="Your profile"), ephemeral=True
-        )
+        await reply(interaction, "Saved.", embed=profile_embed(card, title="Your profile"), ephemeral=True)
 
     async def on_interests_picked(
         self, interaction: discord.Interaction, guild_id: int, picked: list[str]
     ) -> None:
         _same_guild(interaction, guild_id)
+        await defer_update(interaction)
         card = await service.set_interests(
             self.bot.app, guild_id=guild_id, user_id=interaction.user.id, picked=picked
         )
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content="Saved.",
             embed=profile_embed(card, title="Your profile"),
             view=interests_view(guild_id, card.interests),

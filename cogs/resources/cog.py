@@ -210,6 +210,7 @@ class ResourcesCog(commands.Cog):
         kind: str,
         area_key: str | None,
     ) -> None:
+        await defer(interaction)
         resource = await curation.suggest_resource(
             self.bot.app,
             guild_id=_guild_id(interaction),
@@ -221,7 +222,7 @@ class ResourcesCog(commands.Cog):
             area=area_key,
         )
         posted = await self._post_review_card(resource)
-        await interaction.response.send_message(texts.suggestion_received(posted), ephemeral=True)
+        await reply(interaction, texts.suggestion_received(posted), ephemeral=True)
 
     async def _post_review_card(self, resource: ResourceInfo) -> bool:
         channel = await self.bot.configured_channel(resource.guild_id, "review")

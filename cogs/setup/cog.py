@@ -44,6 +44,7 @@ class CodeOfConductModal(PersistentModal, id="setup:code_of_conduct:{guild_id:in
         # The form may be rebuilt from its id after a restart: check the server and the organizer again.
         if interaction.guild_id != self.guild_id:
             raise app_commands.NoPrivateMessage()
+        await defer(interaction)
         await ensure_organizer(interaction)
         bot = interaction.client
         if not isinstance(bot, CoalitionBot):
