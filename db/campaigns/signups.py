@@ -35,20 +35,6 @@ from db.campaigns.models import (
 from db.campaigns.rows import get_campaign, get_signup, lock_slot
 from db.types import UTCDateTime, insert_ignoring_conflict, table_of
 
-
-async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> int:
-    ahead = await session.scalar(
-        select(func.count())
-        .select_from(CampaignSignup)
-        .where(
-            col(CampaignSignup.slot_id) == signup.slot_id,
-            col(CampaignSignup.status) == WAITLISTED,
-            col(CampaignSignup.ticket) < signup.ticket,
-        )
-    )
-    return int(ahead or 0) + 1
-
-
 _campaign_t = table_of(Campaign)
 _slot_t = table_of(CampaignSlot)
 _signup_t = table_of(CampaignSignup)
@@ -361,6 +347,11 @@ async def _place(
         if rowcount(again) != 1:
             raise ChangedMeanwhile
     return standings
+
+
+async def waitlist_position(session: AsyncSession, signup: CampaignSignup) -> int:
+    """A waitlisted sign-up's place in line, counting from 1 (as the member was told when they joined)."""
+    return await _position(session, signup.slot_id, signup.ticket)
 
 
 async def _position(session: AsyncSession, slot_id: int, ticket: int) -> int:
