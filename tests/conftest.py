@@ -84,7 +84,7 @@ def postgres_template() -> Iterator[str | None]:
 
     _run_sync(build())
     yield name
-    _run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _run_sync(_drop_database(name))
 
 
 def _run_sync(coroutine: Any) -> Any:
@@ -112,6 +112,25 @@ async def _pg_admin(statement: str) -> None:
         await connection.close()
 
 
+async def _drop_database(name: str) -> None:
+    """Drop a test's scratch database, even while an autovacuum worker is busy in it.
+
+    WITH (FORCE) may end only the backends of roles the test role can signal; an autovacuum worker, which a
+    bulk insert can start, is not one of them (unless the role has pg_signal_backend, as .ci/run grants).
+    The worker is done within moments, so the drop is tried again rather than failing the test.
+    """
+    import asyncpg
+
+    for attempt in range(40):
+        try:
+            await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except asyncpg.exceptions.InsufficientPrivilegeError:
+            if attempt == 39:
+                raise
+            await asyncio.sleep(0.25)
+
+
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
 async def database(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[Database]:
     """A migrated, empty database: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
@@ -130,7 +149,7 @@ async def database(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIter
         yield db
     finally:
         await db.dispose()
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _drop_database(name)
 
 
 # --------------------------------------------------------------------------- the bot under SimCord
@@ -171,7 +190,7 @@ async def bot_database_url(request: pytest.FixtureRequest, sqlite_url: str) -> A
     try:
         yield _pg_url(name)
     finally:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await _drop_database(name)
 
 
 @pytest.fixture
